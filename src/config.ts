@@ -1,0 +1,97 @@
+import { parseDuration } from './domain/durations.ts';
+import { DEFAULT_RETRY_SCHEDULE, parseRetrySchedule, type RetrySchedule } from './domain/retry-schedule.ts';
+
+/** Which parts of Herald a process runs. */
+export type Role = 'api' | 'worker' | 'all';
+
+/** Herald's whole configuration. Read once, frozen; the only reader of `process.env`. */
+export interface Config {
+  /** `HERALD_PORT`, default 8080: where the API listens. */
+  port: number;
+  /** `HERALD_HOST`, default 127.0.0.1. */
+  host: string;
+  /** `HERALD_DATABASE_URL`, default `./herald-data/herald.db`: a SQLite path or `postgres://…`. */
+  databaseUrl: string;
+  /** `HERALD_ROLE`, default `all`. */
+  role: Role;
+  /** `HERALD_API_KEY`: the `default` workspace's key when no key exists yet; generated when unset. */
+  apiKey: string | null;
+  /** `HERALD_ADMIN_KEY`: the admin key; admin routes are off when unset. */
+  adminKey: string | null;
+  /** `HERALD_ALLOW_HTTP`, default false: accept `http://` endpoint URLs. */
+  allowHttp: boolean;
+  /** `HERALD_ALLOW_PRIVATE_NETWORKS`, default false: deliver to private, loopback, link-local addresses. */
+  allowPrivateNetworks: boolean;
+  /** `HERALD_RETRY_SCHEDULE`, default `5s,5m,30m,2h,5h,10h,10h`: delays between attempts, in ms. */
+  retrySchedule: RetrySchedule;
+  /** `HERALD_RETENTION_DAYS`, default 30. */
+  retentionDays: number;
+  /** `HERALD_DISABLE_AFTER`, default `5d`, in ms. */
+  disableAfterMs: number;
+  /** `HERALD_MAX_PAYLOAD_BYTES`, default 262144: the largest event payload accepted. */
+  maxPayloadBytes: number;
+  /** `HERALD_CONCURRENCY`, default 64: deliveries in flight per worker process. */
+  concurrency: number;
+  /** `HERALD_LOG_LEVEL`, default `info`: pino's level. */
+  logLevel: string;
+}
+
+/** A configuration problem, named after its variable, that stops start-up. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Reads and checks the environment. Throws `ConfigError` with a one-line message naming the variable. */
+export function loadConfig(env: Env = process.env): Readonly<Config> {
+  const read = (name: string): string | undefined => {
+    const value = env[name];
+    return value === undefined || value.trim() === '' ? undefined : value.trim();
+  };
+  const role = read('HERALD_ROLE') ?? 'all';
+  if (role !== 'api' && role !== 'worker' && role !== 'all') {
+    throw new ConfigError(`HERALD_ROLE must be api, worker or all, not "${role}"`);
+  }
+  const schedule = parseRetrySchedule(read('HERALD_RETRY_SCHEDULE') ?? DEFAULT_RETRY_SCHEDULE);
+  if (schedule === null) {
+    throw new ConfigError('HERALD_RETRY_SCHEDULE must be a comma-separated list of durations such as 5s,5m,2h (units ms, s, m, h, d)');
+  }
+  const disableAfter = parseDuration(read('HERALD_DISABLE_AFTER') ?? '5d');
+  if (disableAfter === null || disableAfter <= 0) {
+    throw new ConfigError('HERALD_DISABLE_AFTER must be a duration such as 5d or 12h');
+  }
+  return Object.freeze({
+    port: integer(read, 'HERALD_PORT', 8080, 0, 65535),
+    host: read('HERALD_HOST') ?? '127.0.0.1',
+    databaseUrl: read('HERALD_DATABASE_URL') ?? './herald-data/herald.db',
+    role,
+    apiKey: read('HERALD_API_KEY') ?? null,
+    adminKey: read('HERALD_ADMIN_KEY') ?? null,
+    allowHttp: boolean(read, 'HERALD_ALLOW_HTTP'),
+    allowPrivateNetworks: boolean(read, 'HERALD_ALLOW_PRIVATE_NETWORKS'),
+    retrySchedule: schedule,
+    retentionDays: integer(read, 'HERALD_RETENTION_DAYS', 30, 1, 36_500),
+    disableAfterMs: disableAfter,
+    maxPayloadBytes: integer(read, 'HERALD_MAX_PAYLOAD_BYTES', 262_144, 1, 64 * 1024 * 1024),
+    concurrency: integer(read, 'HERALD_CONCURRENCY', 64, 1, 10_000),
+    logLevel: read('HERALD_LOG_LEVEL') ?? 'info',
+  });
+}
+
+function integer(read: (name: string) => string | undefined, name: string, fallback: number, min: number, max: number): number {
+  const text = read(name);
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, not "${text}"`);
+  }
+  return value;
+}
+
+function boolean(read: (name: string) => string | undefined, name: string): boolean {
+  const text = read(name)?.toLowerCase();
+  if (text === undefined || text === 'false' || text === '0' || text === 'no') return false;
+  if (text === 'true' || text === '1' || text === 'yes') return true;
+  throw new ConfigError(`${name} must be true or false, not "${text}"`);
+}

@@ -1,0 +1,103 @@
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { pino, type Logger } from 'pino';
+import type { Config } from './config.ts';
+import { systemClock, type Clock } from './domain/clock.ts';
+import type { LookupFn } from './delivery/address-guard.ts';
+import { createSender } from './delivery/sender.ts';
+import { buildApp } from './http/app.ts';
+import { Metrics } from './http/metrics.ts';
+import { bootstrapDefaultWorkspace } from './services/auth-service.ts';
+import type { ServiceContext } from './services/context.ts';
+import { CursorCodec } from './services/cursor-codec.ts';
+import { openStorage } from './storage/open-storage.ts';
+import type { Storage } from './storage/storage.ts';
+import { DeliveryWorker } from './worker/delivery-worker.ts';
+import { USER_AGENT } from './worker/signed-request.ts';
+
+/** A running Herald: its parts, where it listens, and how to stop it. */
+export interface Herald {
+  ctx: ServiceContext;
+  storage: Storage;
+  app: FastifyInstance | null;
+  worker: DeliveryWorker | null;
+  /** `http://host:port` when the API listens. */
+  url: string | null;
+  /** The key created on first start, to print once; null when keys existed. */
+  createdKey: { key: string; generated: boolean } | null;
+  /** Graceful stop: stop accepting, stop claiming, finish in-flight attempts, close storage. */
+  stop(): Promise<void>;
+}
+
+export interface HeraldOptions {
+  config: Readonly<Config>;
+  clock?: Clock;
+  logger?: Logger;
+  lookup?: LookupFn;
+  /** Listen on the configured port (default true); false builds the app for `inject()` only. */
+  listen?: boolean;
+}
+
+/** The composition root: storage, services, API and worker, wired per `HERALD_ROLE`. */
+export async function startHerald(options: HeraldOptions): Promise<Herald> {
+  const { config } = options;
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? pino({ level: config.logLevel, base: { service: 'herald' } });
+  const storage = await openStorage(config.databaseUrl);
+  const cursors = new CursorCodec(await storage.putSettingOnce('cursor_secret', randomBytes(32).toString('base64url')));
+
+  let worker: DeliveryWorker | null = null;
+  const ctx: ServiceContext = {
+    config, storage, clock, cursors,
+    wakeWorkers: () => worker?.wake(),
+    ...(options.lookup ? { lookup: options.lookup } : {}),
+  };
+  const metrics = new Metrics(storage, clock);
+
+  if (config.role !== 'api') {
+    const sender = createSender({
+      allowPrivateNetworks: config.allowPrivateNetworks,
+      userAgent: USER_AGENT,
+      ...(options.lookup ? { lookup: options.lookup } : {}),
+    });
+    worker = new DeliveryWorker({
+      storage, sender, clock, logger: logger.child({ part: 'worker' }),
+      retrySchedule: config.retrySchedule,
+      concurrency: config.concurrency,
+      onOutcome: (outcome) => metrics.recordAttempt(outcome),
+    });
+    const stopSender = worker.stop.bind(worker);
+    worker.stop = async () => {
+      await stopSender();
+      await sender.close();
+    };
+  }
+
+  let app: FastifyInstance | null = null;
+  let createdKey: Herald['createdKey'] = null;
+  let url: string | null = null;
+  if (config.role !== 'worker') {
+    createdKey = await bootstrapDefaultWorkspace(ctx);
+    app = await buildApp({ ctx, metrics, logger });
+    if (options.listen !== false) {
+      await app.listen({ port: config.port, host: config.host });
+      const address = app.server.address();
+      const port = typeof address === 'object' && address ? address.port : config.port;
+      url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+    } else {
+      await app.ready();
+    }
+  }
+  worker?.start();
+
+  let stopping: Promise<void> | null = null;
+  return {
+    ctx, storage, app, worker, url, createdKey,
+    stop: () =>
+      (stopping ??= (async () => {
+        await app?.close();
+        await worker?.stop();
+        await storage.close();
+      })()),
+  };
+}

@@ -1,0 +1,72 @@
+import swagger from '@fastify/swagger';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { newId } from '../domain/ids.ts';
+import type { ServiceContext } from '../services/context.ts';
+import { installErrorHandling } from './errors.ts';
+import type { Metrics } from './metrics.ts';
+import { adminRoutes } from './routes/admin-routes.ts';
+import { deliveryRoutes } from './routes/delivery-routes.ts';
+import { endpointRoutes } from './routes/endpoint-routes.ts';
+import { eventRoutes } from './routes/event-routes.ts';
+import { logRoutes } from './routes/log-routes.ts';
+import { operationRoutes } from './routes/operation-routes.ts';
+
+/** What the API needs from the composition root. */
+export interface AppOptions {
+  ctx: ServiceContext;
+  metrics: Metrics;
+  logger: Logger;
+}
+
+/**
+ * Builds the HTTP API without listening (tests call `app.inject()`; main.ts calls `listen`).
+ * Every response carries `X-Request-Id`; every error is the contract's shape.
+ */
+export async function buildApp({ ctx, metrics, logger }: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    disableRequestLogging: true,
+    genReqId: () => newId('req'),
+    requestIdHeader: false,
+    bodyLimit: 1024 * 1024,
+    connectionTimeout: 60_000,
+    requestTimeout: 60_000,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true } },
+    routerOptions: { maxParamLength: 200, ignoreTrailingSlash: true },
+  });
+  // Responses are serialised as they are built; the response schemas document them in /openapi.json.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  app.decorateRequest('principal', null);
+  installErrorHandling(app);
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    metrics.recordRequest(request.method, request.routeOptions.url ?? 'unknown', reply.statusCode);
+    if (reply.statusCode >= 500) request.log.warn({ method: request.method, url: request.url, status: reply.statusCode }, 'request answered 5xx');
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Herald', version: '0.1.0', description: 'Webhook delivery with a log of every attempt. The contract: API.md.' },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer' },
+          apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+        },
+      },
+      security: [{ bearer: [] }, { apiKey: [] }],
+    },
+  });
+
+  operationRoutes(app, ctx, metrics);
+  adminRoutes(app, ctx);
+  endpointRoutes(app, ctx);
+  eventRoutes(app, ctx);
+  deliveryRoutes(app, ctx);
+  logRoutes(app, ctx);
+  return app;
+}

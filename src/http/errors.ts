@@ -1,0 +1,77 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { AppError, coerceError, type ErrorCode, type ErrorDetail } from '../domain/app-error.ts';
+
+/** The HTTP status of each error code: the contract's table, plus Herald's additions. */
+export const STATUS_OF: Record<ErrorCode, number> = {
+  INVALID_REQUEST: 400,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  ENDPOINT_NOT_FOUND: 404,
+  EVENT_NOT_FOUND: 404,
+  DELIVERY_NOT_FOUND: 404,
+  LOG_NOT_FOUND: 404,
+  WORKSPACE_NOT_FOUND: 404,
+  API_KEY_NOT_FOUND: 404,
+  CONFLICT: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  VALIDATION_FAILED: 422,
+  RATE_LIMITED: 429,
+  INTERNAL: 500,
+  SERVICE_UNAVAILABLE: 503,
+};
+
+/** The contract's error body. */
+export function errorBody(code: ErrorCode, message: string, details: ErrorDetail[], requestId: string) {
+  return { error: { code, message, ...(details.length > 0 ? { details } : {}) }, meta: { request_id: requestId } };
+}
+
+/**
+ * Installs the one handler that turns anything thrown into the contract's error shape: never a
+ * stack trace, and unexpected errors logged with the request id so they can be found.
+ */
+export function installErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((thrown: unknown, request, reply) => {
+    const error = toAppError(thrown);
+    const status = STATUS_OF[error.code];
+    if (status >= 500) request.log.error({ err: coerceError(thrown) }, 'request failed');
+    if (error.code === 'RATE_LIMITED' && !reply.hasHeader('retry-after')) reply.header('retry-after', '1');
+    return reply.status(status).send(errorBody(error.code, error.message, error.details, request.id));
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply.status(404).send(errorBody('NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`, [], request.id)),
+  );
+}
+
+function toAppError(thrown: unknown): AppError {
+  if (thrown instanceof AppError) return thrown;
+  const error = thrown as Partial<FastifyError> & { validation?: Array<{ instancePath: string; message?: string; params?: Record<string, unknown> }> };
+  if (error.validation) {
+    const inBody = error.validationContext === 'body';
+    const details = error.validation.map((issue) => {
+      const missing = typeof issue.params?.missingProperty === 'string' ? `/${issue.params.missingProperty}` : '';
+      const extra = typeof issue.params?.additionalProperty === 'string' ? `/${issue.params.additionalProperty}` : '';
+      const field = `${issue.instancePath}${missing}${extra}`.replace(/^\//, '').replaceAll('/', '.') || (error.validationContext ?? 'request');
+      const message = extra ? 'is not a known field' : (issue.message ?? 'is invalid');
+      return { field, message };
+    });
+    const first = details[0];
+    const message = first ? `${first.field} ${first.message}` : 'the request is invalid';
+    return new AppError(inBody ? 'VALIDATION_FAILED' : 'INVALID_REQUEST', message, details);
+  }
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new AppError('PAYLOAD_TOO_LARGE', 'the request body is larger than this route accepts');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new AppError('INVALID_REQUEST', 'the body must be JSON, sent with content-type: application/json');
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new AppError('INVALID_REQUEST', 'the body is empty; send a JSON object');
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return new AppError('INVALID_REQUEST', 'the body is not valid JSON');
+  }
+  if (error.statusCode === 400 && thrown instanceof SyntaxError) return new AppError('INVALID_REQUEST', 'the body is not valid JSON');
+  if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
+    return new AppError('INVALID_REQUEST', error.message ?? 'the request is invalid');
+  }
+  return new AppError('INTERNAL', 'something went wrong inside Herald; the error is logged with this request id', [], { cause: thrown });
+}

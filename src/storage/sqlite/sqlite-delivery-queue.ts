@@ -1,0 +1,114 @@
+import type { EndpointRecord } from '../records.ts';
+import type { AttemptOutcome, ClaimedDelivery } from '../storage.ts';
+import type { SqliteDatabase } from './sqlite-database.ts';
+import { ATTEMPT_COLUMNS, ENDPOINT_COLUMNS, attemptValues, toDelivery, toEndpoint } from './sqlite-rows.ts';
+
+// The worker's side of storage: claim due deliveries under a lease, give them back, record outcomes.
+
+const ACTIVE = `status IN ('queued', 'pending_retry', 'delivering')`;
+
+/**
+ * Claims up to `limit` due deliveries (oldest due first) and loads what sending them needs.
+ * Each lease lasts the endpoint's timeout plus `leaseMarginMs`: long enough for the attempt, short
+ * enough that a dead worker's deliveries come back soon.
+ */
+export function claimDueDeliveries(db: SqliteDatabase, nowMs: number, limit: number, leaseMarginMs: number): ClaimedDelivery[] {
+  return db.transaction(() => {
+    const rows = db.all(
+      `UPDATE deliveries
+       SET status = 'delivering',
+           run_at = ? + COALESCE((SELECT timeout_ms FROM endpoints WHERE endpoints.id = deliveries.endpoint_id), 0)
+       WHERE id IN (SELECT id FROM deliveries WHERE ${ACTIVE} AND run_at <= ? ORDER BY run_at LIMIT ?)
+       RETURNING *`,
+      [nowMs + leaseMarginMs, nowMs, limit],
+    );
+    const endpoints = new Map<string, EndpointRecord | null>();
+    return rows.map((row) => {
+      const delivery = toDelivery(row);
+      if (!endpoints.has(delivery.endpointId)) {
+        const endpointRow = db.get(`SELECT ${ENDPOINT_COLUMNS} FROM endpoints WHERE id = ? AND deleted_at IS NULL`, [delivery.endpointId]);
+        endpoints.set(delivery.endpointId, endpointRow ? toEndpoint(endpointRow) : null);
+      }
+      const event = db.get('SELECT payload FROM events WHERE id = ?', [delivery.eventId]);
+      return {
+        delivery,
+        attempt: delivery.attemptCount + 1,
+        trigger: delivery.nextTrigger,
+        payload: String(event?.payload ?? 'null'),
+        endpoint: endpoints.get(delivery.endpointId) ?? null,
+      };
+    });
+  });
+}
+
+/** Puts claimed deliveries back as they were, due at `runAt`; no attempt is counted. */
+export function releaseDeliveries(db: SqliteDatabase, releases: Array<{ deliveryId: string; runAt: number }>): void {
+  db.transaction(() => {
+    for (const release of releases) {
+      db.run(
+        `UPDATE deliveries SET status = CASE WHEN attempt_count = 0 THEN 'queued' ELSE 'pending_retry' END, run_at = ?
+         WHERE id = ? AND status = 'delivering'`,
+        [release.runAt, release.deliveryId],
+      );
+    }
+  });
+}
+
+const INSERT_ATTEMPT = `INSERT INTO attempts (${ATTEMPT_COLUMNS}) VALUES (${ATTEMPT_COLUMNS.split(',').map(() => '?').join(', ')})`;
+
+/**
+ * Writes each attempt, its detail and its delivery's new state in one transaction (group commit).
+ * A retry requested while the attempt was in flight wins over the computed next state: the delivery
+ * is queued again at once for a manual attempt.
+ */
+export function recordOutcomes(db: SqliteDatabase, outcomes: AttemptOutcome[]): void {
+  db.transaction(() => {
+    for (const { attempt, detail, delivery, disableEndpoint } of outcomes) {
+      db.run(INSERT_ATTEMPT, attemptValues(attempt));
+      db.run(
+        `INSERT INTO attempt_details (attempt_id, request_headers, response_headers, response_body, response_body_truncated)
+         VALUES (?, ?, ?, ?, ?)`,
+        [attempt.id, JSON.stringify(detail.requestHeaders), JSON.stringify(detail.responseHeaders), detail.responseBody, detail.responseBodyTruncated ? 1 : 0],
+      );
+      db.run(
+        `UPDATE deliveries SET
+           attempt_count = MAX(attempt_count, ?),
+           status = CASE WHEN retry_requested = 1 THEN 'queued' ELSE ? END,
+           run_at = CASE WHEN retry_requested = 1 THEN ? ELSE ? END,
+           next_trigger = CASE WHEN retry_requested = 1 THEN 'manual' ELSE 'scheduled' END,
+           retry_requested = 0,
+           delivered_at = COALESCE(?, delivered_at),
+           response_status = ?, response_latency_ms = ?, last_error_code = ?, last_error_message = ?
+         WHERE id = ?`,
+        [
+          attempt.attempt, delivery.status, attempt.completedAt, delivery.runAt, delivery.deliveredAt,
+          delivery.responseStatus, delivery.responseLatencyMs, delivery.lastError?.code ?? null, delivery.lastError?.message ?? null,
+          attempt.deliveryId,
+        ],
+      );
+      if (disableEndpoint) {
+        db.run('UPDATE endpoints SET enabled = 0, disabled_reason = ?, updated_at = ? WHERE id = ? AND enabled = 1', [
+          disableEndpoint.reason, attempt.completedAt, attempt.endpointId,
+        ]);
+      }
+    }
+  });
+}
+
+/** The earliest due time or lease end among unfinished deliveries. */
+export function nextRunAt(db: SqliteDatabase): number | null {
+  const row = db.get(`SELECT MIN(run_at) AS next FROM deliveries WHERE ${ACTIVE}`);
+  return row?.next === null || row?.next === undefined ? null : Number(row.next);
+}
+
+/** Due and scheduled counts, and the oldest due time, for metrics. */
+export function queueDepth(db: SqliteDatabase, nowMs: number): { due: number; scheduled: number; oldestDueAt: number | null } {
+  const row = db.get(
+    `SELECT SUM(CASE WHEN run_at <= ? THEN 1 ELSE 0 END) AS due,
+            SUM(CASE WHEN run_at > ? THEN 1 ELSE 0 END) AS scheduled,
+            MIN(CASE WHEN run_at <= ? THEN run_at END) AS oldest
+     FROM deliveries WHERE ${ACTIVE} AND status <> 'delivering'`,
+    [nowMs, nowMs, nowMs],
+  );
+  return { due: Number(row?.due ?? 0), scheduled: Number(row?.scheduled ?? 0), oldestDueAt: row?.oldest == null ? null : Number(row.oldest) };
+}

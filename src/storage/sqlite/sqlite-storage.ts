@@ -1,0 +1,296 @@
+import { attemptWhere, deliveryWhere, eventWhere } from '../sql/filters.ts';
+import { toPage, windowSql } from '../sql/list-sql.ts';
+import { WhereBuilder } from '../sql/where-builder.ts';
+import type { ListPage, ListWindow } from '../list-query.ts';
+import type { ApiKeyRecord, AttemptDetail, AttemptRecord, DeliveryRecord, EndpointRecord, EventRecord, WorkspaceRecord } from '../records.ts';
+import type {
+  AttemptFilters,
+  AttemptOutcome,
+  AttemptSortField,
+  ClaimedDelivery,
+  DeliveryFilters,
+  DeliverySortField,
+  EndpointPatch,
+  EndpointSortField,
+  EventFilters,
+  EventSortField,
+  IdempotencyClaim,
+  NewEvent,
+  PublishResult,
+  RetryRequestResult,
+  Storage,
+} from '../storage.ts';
+import { SqliteDatabase, type SqlValue } from './sqlite-database.ts';
+import * as queue from './sqlite-delivery-queue.ts';
+import { ATTEMPT_COLUMNS, ENDPOINT_COLUMNS, endpointValues, toAttempt, toDelivery, toEndpoint, toEvent, toWorkspace } from './sqlite-rows.ts';
+
+const CREATED = { created_at: 'created_at' } as const;
+const ENDPOINT_SORT: Record<EndpointSortField, string> = { created_at: 'created_at', updated_at: 'updated_at' };
+const DELIVERY_SORT: Record<DeliverySortField, string> = { created_at: 'created_at', attempt_count: 'attempt_count' };
+const ATTEMPT_SORT: Record<AttemptSortField, string> = {
+  created_at: 'created_at',
+  duration_ms: 'duration_ms',
+  http_status: 'http_status',
+  attempt: 'attempt',
+};
+
+/** The embedded backend: one SQLite file in WAL mode. */
+export class SqliteStorage implements Storage {
+  readonly #db: SqliteDatabase;
+
+  /** Opens (creating if needed) the database file at `path`; `:memory:` for a throwaway one. */
+  constructor(path: string) {
+    this.#db = new SqliteDatabase(path);
+  }
+
+  async migrate(): Promise<void> {
+    this.#db.migrate();
+  }
+
+  async ping(): Promise<boolean> {
+    return this.#db.get('SELECT 1 AS ok')?.ok === 1;
+  }
+
+  async close(): Promise<void> {
+    this.#db.close();
+  }
+
+  async getSetting(name: string): Promise<string | null> {
+    const row = this.#db.get('SELECT value FROM settings WHERE name = ?', [name]);
+    return row ? String(row.value) : null;
+  }
+
+  async putSettingOnce(name: string, value: string): Promise<string> {
+    this.#db.run('INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING', [name, value]);
+    return String(this.#db.get('SELECT value FROM settings WHERE name = ?', [name])?.value);
+  }
+
+  async createWorkspace(workspace: WorkspaceRecord): Promise<void> {
+    this.#db.run('INSERT INTO workspaces (id, name, created_at) VALUES (?, ?, ?)', [workspace.id, workspace.name, workspace.createdAt]);
+  }
+
+  async getWorkspace(id: string): Promise<WorkspaceRecord | null> {
+    const row = this.#db.get('SELECT * FROM workspaces WHERE id = ?', [id]);
+    return row ? toWorkspace(row) : null;
+  }
+
+  async listWorkspaces(window: ListWindow<'created_at'>): Promise<ListPage<WorkspaceRecord>> {
+    return this.#list('SELECT * FROM workspaces', new WhereBuilder(), window, CREATED, toWorkspace);
+  }
+
+  async countWorkspaces(): Promise<number> {
+    return this.#count('workspaces', new WhereBuilder());
+  }
+
+  async countApiKeys(): Promise<number> {
+    return Number(this.#db.get('SELECT COUNT(*) AS n FROM api_keys')?.n ?? 0);
+  }
+
+  async createApiKey(key: ApiKeyRecord): Promise<void> {
+    this.#db.run('INSERT INTO api_keys (id, workspace_id, name, key_hash, created_at) VALUES (?, ?, ?, ?, ?)', [
+      key.id, key.workspaceId, key.name, key.keyHash, key.createdAt,
+    ]);
+  }
+
+  async findApiKeyByHash(keyHash: string): Promise<ApiKeyRecord | null> {
+    const row = this.#db.get('SELECT * FROM api_keys WHERE key_hash = ?', [keyHash]);
+    if (!row) return null;
+    return { id: String(row.id), workspaceId: String(row.workspace_id), name: String(row.name), keyHash: String(row.key_hash), createdAt: Number(row.created_at) };
+  }
+
+  async deleteApiKey(id: string): Promise<boolean> {
+    return this.#db.run('DELETE FROM api_keys WHERE id = ?', [id]) > 0;
+  }
+
+  async createEndpoint(endpoint: EndpointRecord): Promise<void> {
+    const values = { id: endpoint.id, workspace_id: endpoint.workspaceId, created_at: endpoint.createdAt, ...endpointValues(endpoint) };
+    const columns = Object.keys(values);
+    this.#db.run(`INSERT INTO endpoints (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`, Object.values(values));
+  }
+
+  async getEndpoint(workspaceId: string, id: string): Promise<EndpointRecord | null> {
+    const row = this.#db.get(`SELECT ${ENDPOINT_COLUMNS} FROM endpoints WHERE id = ? AND workspace_id = ? AND deleted_at IS NULL`, [id, workspaceId]);
+    return row ? toEndpoint(row) : null;
+  }
+
+  async listEndpoints(workspaceId: string, window: ListWindow<EndpointSortField>): Promise<ListPage<EndpointRecord>> {
+    const where = new WhereBuilder().add('workspace_id = ?', workspaceId).add('deleted_at IS NULL');
+    return this.#list(`SELECT ${ENDPOINT_COLUMNS} FROM endpoints`, where, window, ENDPOINT_SORT, toEndpoint);
+  }
+
+  async countEndpoints(workspaceId: string): Promise<number> {
+    return this.#count('endpoints', new WhereBuilder().add('workspace_id = ?', workspaceId).add('deleted_at IS NULL'));
+  }
+
+  async updateEndpoint(workspaceId: string, id: string, patch: EndpointPatch): Promise<EndpointRecord | null> {
+    const values = endpointValues(patch);
+    const assignments = Object.keys(values).map((column) => `${column} = ?`);
+    const changed = this.#db.run(
+      `UPDATE endpoints SET ${assignments.join(', ')} WHERE id = ? AND workspace_id = ? AND deleted_at IS NULL`,
+      [...Object.values(values), id, workspaceId],
+    );
+    return changed > 0 ? this.getEndpoint(workspaceId, id) : null;
+  }
+
+  async deleteEndpoint(workspaceId: string, id: string, nowMs: number): Promise<boolean> {
+    return (
+      this.#db.run('UPDATE endpoints SET deleted_at = ?, enabled = 0 WHERE id = ? AND workspace_id = ? AND deleted_at IS NULL', [nowMs, id, workspaceId]) > 0
+    );
+  }
+
+  async listEnabledEndpoints(workspaceId: string): Promise<EndpointRecord[]> {
+    return this.#db
+      .all(`SELECT ${ENDPOINT_COLUMNS} FROM endpoints WHERE workspace_id = ? AND enabled = 1 AND deleted_at IS NULL ORDER BY created_at, id`, [workspaceId])
+      .map(toEndpoint);
+  }
+
+  async publishEvents(workspaceId: string, events: NewEvent[], idempotency: IdempotencyClaim | null): Promise<PublishResult> {
+    return this.#db.transaction((): PublishResult => {
+      if (idempotency) {
+        const previous = this.#db.get('SELECT request_hash, response, created_at FROM idempotency_keys WHERE workspace_id = ? AND key = ?', [
+          workspaceId, idempotency.key,
+        ]);
+        if (previous && Number(previous.created_at) >= idempotency.notBefore) {
+          return previous.request_hash === idempotency.requestHash ? { kind: 'replayed', response: String(previous.response) } : { kind: 'conflict' };
+        }
+      }
+      for (const { event, deliveries } of events) this.#insertEvent(event, deliveries);
+      if (idempotency) {
+        this.#db.run(
+          `INSERT INTO idempotency_keys (workspace_id, key, request_hash, response, created_at) VALUES (?, ?, ?, ?, ?)
+           ON CONFLICT (workspace_id, key) DO UPDATE SET request_hash = excluded.request_hash, response = excluded.response, created_at = excluded.created_at`,
+          [workspaceId, idempotency.key, idempotency.requestHash, idempotency.response, events[0]?.event.createdAt ?? 0],
+        );
+      }
+      return { kind: 'created' };
+    });
+  }
+
+  #insertEvent(event: EventRecord, deliveries: DeliveryRecord[]): void {
+    this.#db.run('INSERT INTO events (id, workspace_id, type, payload, tags, created_at) VALUES (?, ?, ?, ?, ?, ?)', [
+      event.id, event.workspaceId, event.type, event.payload, JSON.stringify(event.tags), event.createdAt,
+    ]);
+    for (const [key, value] of Object.entries(event.tags)) {
+      this.#db.run('INSERT INTO event_tags (workspace_id, key, value, event_id) VALUES (?, ?, ?, ?)', [event.workspaceId, key, value, event.id]);
+    }
+    const tags = JSON.stringify(event.tags);
+    for (const d of deliveries) {
+      this.#db.run(
+        `INSERT INTO deliveries (id, workspace_id, event_id, endpoint_id, endpoint_url, event_type, status, attempt_count, run_at, next_trigger, created_at, tags)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        [d.id, d.workspaceId, d.eventId, d.endpointId, d.endpointUrl, d.eventType, d.status, d.attemptCount, d.runAt, d.nextTrigger, d.createdAt, tags],
+      );
+    }
+  }
+
+  async getEvent(workspaceId: string, id: string): Promise<EventRecord | null> {
+    const row = this.#db.get('SELECT * FROM events WHERE id = ? AND workspace_id = ?', [id, workspaceId]);
+    return row ? toEvent(row) : null;
+  }
+
+  async listEvents(filters: EventFilters, window: ListWindow<EventSortField>): Promise<ListPage<EventRecord>> {
+    return this.#list('SELECT * FROM events', eventWhere(filters), window, CREATED, toEvent);
+  }
+
+  async countEvents(filters: EventFilters): Promise<number> {
+    return this.#count('events', eventWhere(filters));
+  }
+
+  async getDelivery(workspaceId: string, id: string): Promise<DeliveryRecord | null> {
+    const row = this.#db.get('SELECT * FROM deliveries WHERE id = ? AND workspace_id = ?', [id, workspaceId]);
+    return row ? toDelivery(row) : null;
+  }
+
+  async listDeliveries(filters: DeliveryFilters, window: ListWindow<DeliverySortField>): Promise<ListPage<DeliveryRecord>> {
+    return this.#list('SELECT * FROM deliveries', deliveryWhere(filters), window, DELIVERY_SORT, toDelivery);
+  }
+
+  async countDeliveries(filters: DeliveryFilters): Promise<number> {
+    return this.#count('deliveries', deliveryWhere(filters));
+  }
+
+  async listDeliveriesOfEvents(workspaceId: string, eventIds: string[]): Promise<DeliveryRecord[]> {
+    if (eventIds.length === 0) return [];
+    const where = new WhereBuilder().add('workspace_id = ?', workspaceId).addIn('event_id', eventIds);
+    return this.#db.all(`SELECT * FROM deliveries ${where.toSql()} ORDER BY created_at, id`, where.params).map(toDelivery);
+  }
+
+  async requestRetry(workspaceId: string, deliveryId: string, nowMs: number): Promise<RetryRequestResult> {
+    return this.#db.transaction((): RetryRequestResult => {
+      const row = this.#db.get('SELECT * FROM deliveries WHERE id = ? AND workspace_id = ?', [deliveryId, workspaceId]);
+      if (!row) return { kind: 'not_found' };
+      if (row.status === 'delivering') {
+        this.#db.run('UPDATE deliveries SET retry_requested = 1 WHERE id = ?', [deliveryId]);
+      } else {
+        this.#db.run(`UPDATE deliveries SET status = 'queued', run_at = ?, next_trigger = 'manual' WHERE id = ?`, [nowMs, deliveryId]);
+      }
+      return { kind: 'queued', delivery: toDelivery(this.#db.get('SELECT * FROM deliveries WHERE id = ?', [deliveryId])!) };
+    });
+  }
+
+  async claimDueDeliveries(nowMs: number, limit: number, leaseMarginMs: number): Promise<ClaimedDelivery[]> {
+    return queue.claimDueDeliveries(this.#db, nowMs, limit, leaseMarginMs);
+  }
+
+  async releaseDeliveries(releases: Array<{ deliveryId: string; runAt: number }>): Promise<void> {
+    queue.releaseDeliveries(this.#db, releases);
+  }
+
+  async recordOutcomes(outcomes: AttemptOutcome[]): Promise<void> {
+    queue.recordOutcomes(this.#db, outcomes);
+  }
+
+  async nextRunAt(): Promise<number | null> {
+    return queue.nextRunAt(this.#db);
+  }
+
+  async queueDepth(nowMs: number): Promise<{ due: number; scheduled: number; oldestDueAt: number | null }> {
+    return queue.queueDepth(this.#db, nowMs);
+  }
+
+  async getAttempt(workspaceId: string, id: string): Promise<{ attempt: AttemptRecord; detail: AttemptDetail | null } | null> {
+    const row = this.#db.get(`SELECT ${ATTEMPT_COLUMNS} FROM attempts WHERE id = ? AND workspace_id = ?`, [id, workspaceId]);
+    if (!row) return null;
+    const detail = this.#db.get('SELECT * FROM attempt_details WHERE attempt_id = ?', [id]);
+    return {
+      attempt: toAttempt(row),
+      detail: detail
+        ? {
+            requestHeaders: JSON.parse(String(detail.request_headers)) as Record<string, string>,
+            responseHeaders: JSON.parse(String(detail.response_headers)) as Record<string, string>,
+            responseBody: String(detail.response_body),
+            responseBodyTruncated: Number(detail.response_body_truncated) === 1,
+          }
+        : null,
+    };
+  }
+
+  async listAttempts(filters: AttemptFilters, window: ListWindow<AttemptSortField>): Promise<ListPage<AttemptRecord>> {
+    return this.#list(`SELECT ${ATTEMPT_COLUMNS} FROM attempts`, attemptWhere(filters), window, ATTEMPT_SORT, toAttempt);
+  }
+
+  async countAttempts(filters: AttemptFilters): Promise<number> {
+    return this.#count('attempts', attemptWhere(filters));
+  }
+
+  async listAttemptsOfDelivery(workspaceId: string, deliveryId: string): Promise<AttemptRecord[]> {
+    return this.#db
+      .all(`SELECT ${ATTEMPT_COLUMNS} FROM attempts WHERE delivery_id = ? AND workspace_id = ? ORDER BY attempt, created_at, id`, [deliveryId, workspaceId])
+      .map(toAttempt);
+  }
+
+  #list<F extends string, R>(
+    select: string,
+    where: WhereBuilder,
+    window: ListWindow<F>,
+    columns: Record<F, string>,
+    map: (row: Record<string, SqlValue>) => R,
+  ): ListPage<R> {
+    const sql = `${select} ${windowSql(window, columns, where)}`;
+    return toPage(this.#db.all(sql, where.params).map(map), window.limit);
+  }
+
+  #count(table: string, where: WhereBuilder): number {
+    return Number(this.#db.get(`SELECT COUNT(*) AS n FROM ${table} ${where.toSql()}`, where.params)?.n ?? 0);
+  }
+}

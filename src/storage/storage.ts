@@ -1,0 +1,189 @@
+import type { DeliveryError } from '../domain/delivery-error.ts';
+import type { AttemptStatus, AttemptTrigger, DeliveryStatus } from '../domain/statuses.ts';
+import type { HttpStatusFilter, ListPage, ListWindow, TimeRange } from './list-query.ts';
+import type {
+  ApiKeyRecord,
+  AttemptDetail,
+  AttemptRecord,
+  DeliveryRecord,
+  EndpointRecord,
+  EventRecord,
+  WorkspaceRecord,
+} from './records.ts';
+
+export type EndpointSortField = 'created_at' | 'updated_at';
+export type EventSortField = 'created_at';
+export type DeliverySortField = 'created_at' | 'attempt_count';
+export type AttemptSortField = 'created_at' | 'duration_ms' | 'http_status' | 'attempt';
+
+export interface EventFilters extends TimeRange {
+  workspaceId: string;
+  types?: string[];
+  tags?: Record<string, string>;
+}
+
+export interface DeliveryFilters extends TimeRange {
+  workspaceId: string;
+  endpointId?: string;
+  eventId?: string;
+  eventTypes?: string[];
+  statuses?: DeliveryStatus[];
+  tags?: Record<string, string>;
+}
+
+export interface AttemptFilters extends TimeRange {
+  workspaceId: string;
+  endpointId?: string;
+  deliveryId?: string;
+  eventId?: string;
+  eventTypes?: string[];
+  status?: AttemptStatus;
+  httpStatus?: HttpStatusFilter;
+  httpMethods?: string[];
+  trigger?: AttemptTrigger;
+  attempts?: number[];
+  tags?: Record<string, string>;
+}
+
+/** A new event with the deliveries its fan-out chose; written together or not at all. */
+export interface NewEvent {
+  event: EventRecord;
+  deliveries: DeliveryRecord[];
+}
+
+/** What the caller asked to remember under an `Idempotency-Key`. */
+export interface IdempotencyClaim {
+  key: string;
+  /** SHA-256 of the request, to tell a replay from a different body under the same key. */
+  requestHash: string;
+  /** The answer to give back to a replay (JSON text). */
+  response: string;
+  /** Entries created before this are expired and may be replaced. */
+  notBefore: number;
+}
+
+export type PublishResult =
+  | { kind: 'created' }
+  | { kind: 'replayed'; response: string }
+  | { kind: 'conflict' };
+
+/** A delivery claimed by a worker, with everything needed to send it. */
+export interface ClaimedDelivery {
+  delivery: DeliveryRecord;
+  /** The number the coming attempt will carry. */
+  attempt: number;
+  trigger: AttemptTrigger;
+  payload: string;
+  /** `null` when the endpoint was deleted meanwhile. */
+  endpoint: EndpointRecord | null;
+}
+
+/** The result of one attempt, written in one transaction: the log entry, the delivery, and maybe the endpoint. */
+export interface AttemptOutcome {
+  attempt: AttemptRecord;
+  detail: AttemptDetail;
+  delivery: {
+    status: DeliveryStatus;
+    runAt: number | null;
+    deliveredAt: number | null;
+    responseStatus: number | null;
+    responseLatencyMs: number | null;
+    lastError: DeliveryError | null;
+  };
+  /** Set when the attempt disables its endpoint (a `410 Gone`). */
+  disableEndpoint?: { reason: string };
+}
+
+export type EndpointPatch = Partial<
+  Pick<
+    EndpointRecord,
+    | 'url'
+    | 'description'
+    | 'eventTypes'
+    | 'method'
+    | 'headers'
+    | 'enabled'
+    | 'disabledReason'
+    | 'timeoutMs'
+    | 'maxAttempts'
+    | 'rateLimitPerS'
+    | 'metadata'
+    | 'secret'
+    | 'previousSecret'
+    | 'previousSecretExpiresAt'
+  >
+> & { updatedAt: number };
+
+/** What a retry request found. */
+export type RetryRequestResult =
+  | { kind: 'queued'; delivery: DeliveryRecord }
+  | { kind: 'not_found' };
+
+/**
+ * Everything Herald keeps, one method per operation. Every read that takes a workspace id is scoped
+ * to it: another workspace's rows are invisible (`null`, empty lists), never an error.
+ * Backends: `sqlite/` (embedded default) and, later, `postgres/`.
+ */
+export interface Storage {
+  /** Runs pending numbered migrations. */
+  migrate(): Promise<void>;
+  /** True when the database answers. */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+
+  /** A small persistent setting (for example the cursor-signing secret). */
+  getSetting(name: string): Promise<string | null>;
+  /** Stores the value unless one exists; returns the value that is stored. */
+  putSettingOnce(name: string, value: string): Promise<string>;
+
+  createWorkspace(workspace: WorkspaceRecord): Promise<void>;
+  getWorkspace(id: string): Promise<WorkspaceRecord | null>;
+  listWorkspaces(window: ListWindow<'created_at'>): Promise<ListPage<WorkspaceRecord>>;
+  countWorkspaces(): Promise<number>;
+  countApiKeys(): Promise<number>;
+  createApiKey(key: ApiKeyRecord): Promise<void>;
+  findApiKeyByHash(keyHash: string): Promise<ApiKeyRecord | null>;
+  /** Returns false when no such key exists. */
+  deleteApiKey(id: string): Promise<boolean>;
+
+  createEndpoint(endpoint: EndpointRecord): Promise<void>;
+  getEndpoint(workspaceId: string, id: string): Promise<EndpointRecord | null>;
+  listEndpoints(workspaceId: string, window: ListWindow<EndpointSortField>): Promise<ListPage<EndpointRecord>>;
+  countEndpoints(workspaceId: string): Promise<number>;
+  updateEndpoint(workspaceId: string, id: string, patch: EndpointPatch): Promise<EndpointRecord | null>;
+  /** Deletes the endpoint; its log stays. Returns false when not found. */
+  deleteEndpoint(workspaceId: string, id: string, nowMs: number): Promise<boolean>;
+  /** The workspace's enabled endpoints, for fan-out. */
+  listEnabledEndpoints(workspaceId: string): Promise<EndpointRecord[]>;
+
+  /** Writes events and their deliveries in one transaction, honouring the idempotency key. */
+  publishEvents(workspaceId: string, events: NewEvent[], idempotency: IdempotencyClaim | null): Promise<PublishResult>;
+  getEvent(workspaceId: string, id: string): Promise<EventRecord | null>;
+  listEvents(filters: EventFilters, window: ListWindow<EventSortField>): Promise<ListPage<EventRecord>>;
+  countEvents(filters: EventFilters): Promise<number>;
+
+  getDelivery(workspaceId: string, id: string): Promise<DeliveryRecord | null>;
+  listDeliveries(filters: DeliveryFilters, window: ListWindow<DeliverySortField>): Promise<ListPage<DeliveryRecord>>;
+  countDeliveries(filters: DeliveryFilters): Promise<number>;
+  /** Every delivery of these events, oldest first. */
+  listDeliveriesOfEvents(workspaceId: string, eventIds: string[]): Promise<DeliveryRecord[]>;
+  /** Queues a manual attempt now (or right after the one in flight). */
+  requestRetry(workspaceId: string, deliveryId: string, nowMs: number): Promise<RetryRequestResult>;
+
+  /** Claims up to `limit` due deliveries, each leased for its endpoint's timeout + `leaseMarginMs`; an expired lease is claimed again. */
+  claimDueDeliveries(nowMs: number, limit: number, leaseMarginMs: number): Promise<ClaimedDelivery[]>;
+  /** Gives claimed deliveries back untouched, due again at `runAt` (e.g. held by a rate limit). */
+  releaseDeliveries(releases: Array<{ deliveryId: string; runAt: number }>): Promise<void>;
+  /** Records attempts and their deliveries' new state, all in one transaction. */
+  recordOutcomes(outcomes: AttemptOutcome[]): Promise<void>;
+  /** The earliest `run_at` among deliveries that will need a worker, or null when none. */
+  nextRunAt(): Promise<number | null>;
+  /** Deliveries due now and later, for metrics. */
+  queueDepth(nowMs: number): Promise<{ due: number; scheduled: number; oldestDueAt: number | null }>;
+
+  getAttempt(workspaceId: string, id: string): Promise<{ attempt: AttemptRecord; detail: AttemptDetail | null } | null>;
+  listAttempts(filters: AttemptFilters, window: ListWindow<AttemptSortField>): Promise<ListPage<AttemptRecord>>;
+  countAttempts(filters: AttemptFilters): Promise<number>;
+  /** Every attempt of one delivery, by attempt number. */
+  listAttemptsOfDelivery(workspaceId: string, deliveryId: string): Promise<AttemptRecord[]>;
+}

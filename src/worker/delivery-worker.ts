@@ -1,0 +1,163 @@
+import type { Logger } from 'pino';
+import { coerceError } from '../domain/app-error.ts';
+import type { Clock } from '../domain/clock.ts';
+import type { RetrySchedule } from '../domain/retry-schedule.ts';
+import type { Sender } from '../delivery/sender.ts';
+import type { AttemptOutcome, ClaimedDelivery, Storage } from '../storage/storage.ts';
+import { decideOutcome, type AttemptResult } from './attempt-outcome.ts';
+import { OutcomeWriter } from './outcome-writer.ts';
+import { RateLimiter } from './rate-limiter.ts';
+import { signedRequest } from './signed-request.ts';
+
+/** How a worker runs. */
+export interface WorkerOptions {
+  storage: Storage;
+  sender: Sender;
+  clock: Clock;
+  logger: Logger;
+  retrySchedule: RetrySchedule;
+  /** Deliveries in flight at once (`HERALD_CONCURRENCY`). */
+  concurrency: number;
+  /** Added to an endpoint's timeout to make a claim's lease; default 10 s. */
+  leaseMarginMs?: number;
+  /** Longest sleep between looks at the queue, for work written by other processes; default 1 s. */
+  pollIntervalMs?: number;
+  /** Jitter source, [0, 1); default Math.random. */
+  random?: () => number;
+  /** Told of every recorded attempt, after it is durable (metrics, live tail). */
+  onOutcome?: (outcome: AttemptOutcome) => void;
+}
+
+/**
+ * Claims due deliveries → sends each → records the attempt → schedules the next.
+ * One loop per process; `wake()` makes it look at the queue at once (called on publish and retry).
+ * `stop()` stops claiming, lets in-flight attempts finish and be recorded, then resolves.
+ */
+export class DeliveryWorker {
+  readonly #options: Required<Omit<WorkerOptions, 'onOutcome'>> & Pick<WorkerOptions, 'onOutcome'>;
+  readonly #limiter = new RateLimiter();
+  readonly #writer: OutcomeWriter;
+  #inFlight = 0;
+  #running = false;
+  #loop: Promise<void> | null = null;
+  #wakeUp: (() => void) | null = null;
+  #woken = false;
+
+  constructor(options: WorkerOptions) {
+    this.#options = { leaseMarginMs: 10_000, pollIntervalMs: 1000, random: Math.random, ...options };
+    this.#writer = new OutcomeWriter(options.storage, options.logger, (outcome) => {
+      this.#options.onOutcome?.(outcome);
+    });
+  }
+
+  /** Attempts under way now. */
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    this.#loop = this.#run();
+  }
+
+  /** New work may be due: look at the queue now instead of at the next timer. */
+  wake(): void {
+    this.#woken = true;
+    this.#wakeUp?.();
+  }
+
+  /** Graceful stop: no new claims; in-flight attempts finish and are recorded. */
+  async stop(): Promise<void> {
+    this.#running = false;
+    this.wake();
+    await this.#loop;
+    while (this.#inFlight > 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    await this.#writer.flush();
+  }
+
+  async #run(): Promise<void> {
+    const { storage, clock, concurrency, leaseMarginMs } = this.#options;
+    while (this.#running) {
+      this.#woken = false;
+      let claimedFull = false;
+      try {
+        const free = concurrency - this.#inFlight;
+        if (free > 0) {
+          const claimed = await storage.claimDueDeliveries(clock.now(), Math.min(free, 256), leaseMarginMs);
+          claimedFull = claimed.length === Math.min(free, 256);
+          this.#dispatch(claimed);
+        }
+      } catch (error) {
+        this.#options.logger.error({ err: coerceError(error) }, 'claiming due deliveries failed; trying again shortly');
+      }
+      if (!this.#running) break;
+      if (claimedFull && this.#inFlight < concurrency) continue;
+      await this.#sleep(await this.#sleepMs(claimedFull));
+    }
+  }
+
+  async #sleepMs(full: boolean): Promise<number> {
+    const { storage, clock, pollIntervalMs } = this.#options;
+    if (full) return pollIntervalMs; // at capacity: a finished attempt wakes us
+    try {
+      const next = await storage.nextRunAt();
+      if (next === null) return pollIntervalMs;
+      return Math.max(0, Math.min(pollIntervalMs, next - clock.now()));
+    } catch {
+      return pollIntervalMs;
+    }
+  }
+
+  #sleep(ms: number): Promise<void> {
+    if (this.#woken || ms <= 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      const self = this;
+      function done(): void {
+        clearTimeout(timer);
+        self.#wakeUp = null;
+        resolve();
+      }
+      this.#wakeUp = done;
+    });
+  }
+
+  #dispatch(claimed: ClaimedDelivery[]): void {
+    const held: Array<{ deliveryId: string; runAt: number }> = [];
+    const now = this.#options.clock.now();
+    for (const item of claimed) {
+      const permit = item.endpoint ? this.#limiter.take(item.endpoint.id, item.endpoint.rateLimitPerS, now) : { allowed: true as const };
+      if (!permit.allowed) {
+        held.push({ deliveryId: item.delivery.id, runAt: now + permit.waitMs });
+        continue;
+      }
+      this.#inFlight += 1;
+      void this.#attempt(item).finally(() => {
+        this.#inFlight -= 1;
+        this.wake();
+      });
+    }
+    if (held.length > 0) {
+      this.#options.storage.releaseDeliveries(held).catch((error: unknown) => {
+        this.#options.logger.error({ err: coerceError(error) }, 'releasing rate-limited deliveries failed; their leases will expire');
+      });
+    }
+  }
+
+  async #attempt(claimed: ClaimedDelivery): Promise<void> {
+    const { clock, sender, retrySchedule, random } = this.#options;
+    let result: AttemptResult;
+    const endpoint = claimed.endpoint;
+    if (endpoint === null || !endpoint.enabled) {
+      const message = endpoint === null
+        ? 'the endpoint was deleted before this delivery was attempted'
+        : `the endpoint is disabled (${endpoint.disabledReason ?? 'no reason given'}); recover the delivery after enabling it`;
+      result = { kind: 'not_sent', error: { code: 'ENDPOINT_DISABLED', message }, at: clock.now() };
+    } else {
+      const request = signedRequest(claimed, endpoint, clock.now());
+      result = { kind: 'sent', result: await sender.send(request), requestHeaders: request.headers };
+    }
+    await this.#writer.write(decideOutcome(claimed, result, retrySchedule, random()));
+  }
+}

@@ -1,0 +1,24 @@
+/**
+ * Per-endpoint token buckets for `rate_limit_per_s`: each endpoint may start at most that many
+ * attempts in any second (bursts up to the same number). Kept in memory per worker process.
+ */
+export class RateLimiter {
+  readonly #buckets = new Map<string, { tokens: number; updatedAt: number }>();
+
+  /**
+   * Takes a token for `key` if one is free; otherwise returns how many ms until one is.
+   * `perSecond` null means unlimited.
+   */
+  take(key: string, perSecond: number | null, nowMs: number): { allowed: true } | { allowed: false; waitMs: number } {
+    if (perSecond === null) return { allowed: true };
+    const bucket = this.#buckets.get(key) ?? { tokens: perSecond, updatedAt: nowMs };
+    bucket.tokens = Math.min(perSecond, bucket.tokens + ((nowMs - bucket.updatedAt) / 1000) * perSecond);
+    bucket.updatedAt = nowMs;
+    this.#buckets.set(key, bucket);
+    if (bucket.tokens >= 1) {
+      bucket.tokens -= 1;
+      return { allowed: true };
+    }
+    return { allowed: false, waitMs: Math.ceil(((1 - bucket.tokens) / perSecond) * 1000) };
+  }
+}
