@@ -23,7 +23,7 @@ export type ConnectionListener = (socket: Socket, timings: ConnectionTimings | n
  */
 export class ConnectionTracker {
   /** Every socket our connector opened, with its timings until the first request claims them. */
-  readonly #sockets = new WeakMap<object, ConnectionTimings | null>();
+  readonly #sockets = new WeakMap<Socket, ConnectionTimings | null>();
   #waiting: ConnectionListener | null = null;
 
   readonly #onSendHeaders = (message: unknown): void => {

@@ -35,24 +35,21 @@ const TLS_CODE = /^(ERR_TLS_|ERR_SSL_)|CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)/;
  */
 export function classifyError(error: unknown, context: ErrorContext): DeliveryError {
   const facts = factsOf(error);
-  const has = (codes: Set<string>) => facts.codes.some((code) => codes.has(code));
+  const match = (codes: Set<string>) => facts.codes.find((code) => codes.has(code));
   const peer = `${facts.address ?? context.hostname}:${facts.port ?? context.port}`;
 
   if (facts.codes.includes('HERALD_BLOCKED_ADDRESS')) return failure('BLOCKED_ADDRESS', facts.message);
   if (facts.codes.includes('HERALD_TIMEOUT')) return failure('TIMEOUT', facts.message);
-  if (has(TIMEOUT_CODES)) return failure('TIMEOUT', `timed out talking to ${peer}: ${facts.message}`);
+  if (match(TIMEOUT_CODES)) return failure('TIMEOUT', `timed out talking to ${peer}: ${facts.message}`);
   if (facts.codes.includes('ECONNREFUSED')) return failure('CONNECTION_REFUSED', `connection refused by ${peer}`);
-  if (has(UNREACHABLE_CODES)) {
-    return failure('CONNECTION_REFUSED', `${peer} is unreachable (${facts.codes.join(', ')})`);
-  }
-  if (has(DNS_CODES)) {
-    const code = facts.codes.find((candidate) => DNS_CODES.has(candidate));
-    return failure('DNS_FAILURE', `could not resolve ${context.hostname} (${code})`);
-  }
+  const unreachable = match(UNREACHABLE_CODES);
+  if (unreachable) return failure('CONNECTION_REFUSED', `${peer} is unreachable (${unreachable})`);
+  const dns = match(DNS_CODES);
+  if (dns) return failure('DNS_FAILURE', `could not resolve ${context.hostname} (${dns})`);
   const tlsReason = facts.message.replace(/; if the root CA is installed locally.*$/, '');
   const tlsFailure = failure('TLS_ERROR', `TLS handshake with ${context.hostname} failed: ${tlsReason}`);
   if (facts.codes.some((code) => TLS_CODE.test(code))) return tlsFailure;
-  if (has(RESET_CODES) || /other side closed|socket hang up/i.test(facts.message)) {
+  if (match(RESET_CODES) || /other side closed|socket hang up/i.test(facts.message)) {
     return failure('CONNECTION_RESET', `connection to ${peer} was closed before the response was complete`);
   }
   if (/certificate/i.test(facts.message)) return tlsFailure;

@@ -94,7 +94,13 @@ function refuseBlocked(hostname: string, addresses: string[]): void {
 async function connectToFirstReachable(addresses: string[], port: number): Promise<Socket> {
   let firstError: unknown;
   for (const address of addresses) {
-    const socket = connectTcp({ host: address, port, noDelay: true, keepAlive: true, keepAliveInitialDelay: 60_000 });
+    const socket = connectTcp({
+      host: address,
+      port,
+      noDelay: true,
+      keepAlive: true,
+      keepAliveInitialDelay: 60_000,
+    });
     try {
       await whenReady(socket, 'connect', `connecting to ${address}:${port}`);
       return socket;
@@ -109,7 +115,8 @@ async function connectToFirstReachable(addresses: string[], port: number): Promi
 function whenReady(socket: Socket, event: 'connect' | 'secureConnect', step: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
-      socket.destroy(Object.assign(new Error(`${step} took over ${CONNECT_TIMEOUT_MS} ms`), { code: 'ETIMEDOUT' }));
+      const timeout = new Error(`${step} took over ${CONNECT_TIMEOUT_MS} ms`);
+      socket.destroy(Object.assign(timeout, { code: 'ETIMEDOUT' }));
     }, CONNECT_TIMEOUT_MS);
     const onError = (error: Error) => {
       clearTimeout(timer);

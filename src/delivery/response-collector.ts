@@ -87,7 +87,11 @@ export class ResponseCollector implements Dispatcher.DispatchHandler {
     this.#options.onRequestStart();
   }
 
-  onResponseStart(_controller: Dispatcher.DispatchController, status: number, headers: IncomingHttpHeaders): void {
+  onResponseStart(
+    _controller: Dispatcher.DispatchController,
+    status: number,
+    headers: IncomingHttpHeaders,
+  ): void {
     if (this.#stopped || status < 200) return;
     this.#status = status;
     this.#headers = flattenHeaders(headers);

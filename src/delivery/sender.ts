@@ -141,7 +141,8 @@ export function createSender(options: SenderOptions): Sender {
   return {
     send: (request) =>
       send(request).catch((error: unknown) => {
-        const message = `sender failed unexpectedly: ${error instanceof Error ? error.message : String(error)}`;
+        const reason = error instanceof Error ? error.message : String(error);
+        const message = `sender failed unexpectedly: ${reason}`;
         const clock = { sentAt: Date.now(), startedAt: performance.now() };
         return buildSendResult(clock, emptyResponse(), { code: 'INTERNAL', message }, null);
       }),
@@ -152,7 +153,8 @@ export function createSender(options: SenderOptions): Sender {
   };
 }
 
-function withUserAgent(headers: Record<string, string>, userAgent: string | undefined): Record<string, string> {
+/** The headers, plus `user-agent` when one is configured and the request has none. */
+function withUserAgent(headers: Record<string, string>, userAgent?: string): Record<string, string> {
   const hasUserAgent = Object.keys(headers).some((name) => name.toLowerCase() === 'user-agent');
   return userAgent === undefined || hasUserAgent ? headers : { ...headers, 'user-agent': userAgent };
 }
