@@ -1,5 +1,5 @@
 import swagger from '@fastify/swagger';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { newId } from '../domain/ids.ts';
 import type { ServiceContext } from '../services/context.ts';
@@ -26,7 +26,7 @@ export interface AppOptions {
 export async function buildApp({ ctx, metrics, logger }: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     genReqId: () => newId('req'),
     requestIdHeader: false,
     bodyLimit: 1024 * 1024,
@@ -39,6 +39,8 @@ export async function buildApp({ ctx, metrics, logger }: AppOptions): Promise<Fa
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   app.decorateRequest('principal', null);
   installErrorHandling(app);
+  // JSON only: without this, a text/plain body reaches the schemas as a string and answers a puzzling 422.
+  app.removeContentTypeParser('text/plain');
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);

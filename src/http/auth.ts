@@ -20,7 +20,7 @@ function presentedKey(request: FastifyRequest): string | null {
   return typeof apiKey === 'string' && apiKey.trim() !== '' ? apiKey.trim() : null;
 }
 
-/** A preHandler that admits workspace keys (and returns 403 to the admin key, which owns no workspace). */
+/** An onRequest hook (the key is checked before the body is read) that admits workspace keys (and returns 403 to the admin key, which owns no workspace). */
 export function requireWorkspace(ctx: ServiceContext) {
   return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
     const principal = await resolve(ctx, request);
@@ -30,7 +30,7 @@ export function requireWorkspace(ctx: ServiceContext) {
   };
 }
 
-/** A preHandler that admits only the admin key (`HERALD_ADMIN_KEY`). */
+/** An onRequest hook that admits only the admin key (`HERALD_ADMIN_KEY`). */
 export function requireAdmin(ctx: ServiceContext) {
   return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
     if (ctx.config.adminKey === null) {

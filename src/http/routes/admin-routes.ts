@@ -14,7 +14,7 @@ const CreatedKey = Type.Object({ id: Type.String(), name: Type.String(), key: Ty
 
 /** Admin-key routes: workspaces and their API keys. */
 export function adminRoutes(app: FastifyInstance, ctx: ServiceContext): void {
-  const auth = { preHandler: requireAdmin(ctx) };
+  const auth = { onRequest: requireAdmin(ctx) };
   const tags = ['Admin'];
   const errors = { ...AuthErrors, 403: ErrorResponse };
 

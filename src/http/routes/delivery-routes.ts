@@ -22,7 +22,7 @@ export function retryAcceptedJson(delivery: DeliveryRecord) {
 
 /** `/v1/deliveries…`: one row per event × endpoint, with its current state. */
 export function deliveryRoutes(app: FastifyInstance, ctx: ServiceContext): void {
-  const auth = { preHandler: requireWorkspace(ctx) };
+  const auth = { onRequest: requireWorkspace(ctx) };
   const tags = ['Deliveries'];
 
   app.get<{ Querystring: RawQuery }>('/v1/deliveries', {

@@ -34,7 +34,7 @@ function toInput(body: Partial<Static<typeof EndpointCreate>>): Partial<Endpoint
 
 /** `/v1/endpoints…`: webhook subscriptions, their secrets, and a test send. */
 export function endpointRoutes(app: FastifyInstance, ctx: ServiceContext): void {
-  const auth = { preHandler: requireWorkspace(ctx) };
+  const auth = { onRequest: requireWorkspace(ctx) };
   const tags = ['Endpoints'];
   const notFound = { ...AuthErrors, 404: ErrorResponse };
 
@@ -83,6 +83,10 @@ export function endpointRoutes(app: FastifyInstance, ctx: ServiceContext): void 
 
   app.post<{ Params: Params; Body: Static<typeof SecretRotate> | undefined }>('/v1/endpoints/:id/secret/rotate', {
     ...auth,
+    // Every field is optional, so no body at all means the defaults (the schema alone would refuse it).
+    preValidation: async (request) => {
+      request.body ??= {};
+    },
     schema: { tags, summary: 'Rotate the secret; the old one keeps signing during the grace period', params: Params, body: SecretRotate, response: { ...notFound, 422: ErrorResponse } },
   }, async (request) => {
     const body = request.body ?? {};

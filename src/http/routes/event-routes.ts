@@ -44,7 +44,7 @@ function idempotencyKey(request: FastifyRequest): string | undefined {
 
 /** `/v1/events…`: publish (one or a batch) and read events with their fan-out. */
 export function eventRoutes(app: FastifyInstance, ctx: ServiceContext): void {
-  const auth = { preHandler: requireWorkspace(ctx) };
+  const auth = { onRequest: requireWorkspace(ctx) };
   const tags = ['Events'];
   const publishErrors = { ...AuthErrors, 409: ErrorResponse, 413: ErrorResponse, 422: ErrorResponse };
   const singleLimit = ctx.config.maxPayloadBytes + 64 * 1024;

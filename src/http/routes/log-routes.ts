@@ -98,7 +98,7 @@ export function parseLogQuery(request: FastifyRequest<{ Querystring: RawQuery }>
 
 /** `/v1/logs…` and `/v1/endpoints/{id}/logs`: the delivery log, one entry per HTTP attempt. */
 export function logRoutes(app: FastifyInstance, ctx: ServiceContext): void {
-  const auth = { preHandler: requireWorkspace(ctx) };
+  const auth = { onRequest: requireWorkspace(ctx) };
   const tags = ['Logs'];
 
   const list = async (request: FastifyRequest<{ Querystring: RawQuery }>, endpointId?: string) => {
