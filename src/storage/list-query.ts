@@ -30,7 +30,7 @@ export interface TimeRange {
   endTime?: number;
 }
 
-/** Bounds on an HTTP status: exact codes, classes (2 for 2xx) and comparisons, all AND-ed. */
+/** Bounds on an HTTP status: any of the exact codes or classes (2 for 2xx), AND-ed with the comparisons. */
 export interface HttpStatusFilter {
   exact?: number[];
   classes?: number[];

@@ -24,11 +24,18 @@ function addHttpStatus(where: WhereBuilder, filter: HttpStatusFilter | undefined
   if (!filter) return;
   // 0 stands for "no response" in storage; any status filter asks for a response.
   where.add('http_status > 0');
-  where.addIn('http_status', filter.exact);
-  if (filter.classes) {
-    const ranges = filter.classes.map(() => '(http_status >= ? AND http_status < ?)');
-    where.add(`(${ranges.join(' OR ')})`, ...filter.classes.flatMap((c) => [c * 100, c * 100 + 100]));
+  // `http_status=2xx,410`: exact codes and classes form one OR list.
+  const anyOf: string[] = [];
+  const anyOfParams: number[] = [];
+  if (filter.exact?.length) {
+    anyOf.push(`http_status IN (${filter.exact.map(() => '?').join(', ')})`);
+    anyOfParams.push(...filter.exact);
   }
+  for (const klass of filter.classes ?? []) {
+    anyOf.push('(http_status >= ? AND http_status < ?)');
+    anyOfParams.push(klass * 100, klass * 100 + 100);
+  }
+  if (anyOf.length > 0) where.add(`(${anyOf.join(' OR ')})`, ...anyOfParams);
   if (filter.gte !== undefined) where.add('http_status >= ?', filter.gte);
   if (filter.gt !== undefined) where.add('http_status > ?', filter.gt);
   if (filter.lte !== undefined) where.add('http_status <= ?', filter.lte);
@@ -56,8 +63,11 @@ export function deliveryWhere(filters: DeliveryFilters): WhereBuilder {
   return where;
 }
 
+/** How a backend turns `search=` text into a clause over the attempts table (its own text index). */
+export type SearchClause = (text: string) => { sql: string; params: Array<string | number> };
+
 /** WHERE for `GET /v1/logs`. */
-export function attemptWhere(filters: AttemptFilters): WhereBuilder {
+export function attemptWhere(filters: AttemptFilters, search?: SearchClause): WhereBuilder {
   const where = new WhereBuilder().add('workspace_id = ?', filters.workspaceId);
   if (filters.endpointId !== undefined) where.add('endpoint_id = ?', filters.endpointId);
   if (filters.deliveryId !== undefined) where.add('delivery_id = ?', filters.deliveryId);
@@ -70,5 +80,10 @@ export function attemptWhere(filters: AttemptFilters): WhereBuilder {
   where.addIn('attempt', filters.attempts);
   addTimeRange(where, filters);
   addTags(where, filters.workspaceId, filters.tags, 'event_id');
+  if (filters.search !== undefined) {
+    if (!search) throw new Error('this storage backend has no text search');
+    const clause = search(filters.search);
+    where.add(clause.sql, ...clause.params);
+  }
   return where;
 }
