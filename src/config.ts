@@ -34,6 +34,10 @@ export interface Config {
   concurrency: number;
   /** `HERALD_LOG_LEVEL`, default `info`: pino's level. */
   logLevel: string;
+  /** `HERALD_STREAM_HEARTBEAT`, default `15s`: how often an idle live tail sends a heartbeat comment. */
+  streamHeartbeatMs: number;
+  /** `HERALD_PURGE_INTERVAL`, default `1h`: how often retention looks for expired rows. */
+  purgeIntervalMs: number;
 }
 
 /** A configuration problem, named after its variable, that stops start-up. */
@@ -57,10 +61,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   if (schedule === null) {
     throw new ConfigError('HERALD_RETRY_SCHEDULE must be a comma-separated list of durations such as 5s,5m,2h (units ms, s, m, h, d)');
   }
-  const disableAfter = parseDuration(read('HERALD_DISABLE_AFTER') ?? '5d');
-  if (disableAfter === null || disableAfter <= 0) {
-    throw new ConfigError('HERALD_DISABLE_AFTER must be a duration such as 5d or 12h');
-  }
+  const disableAfter = duration(read, 'HERALD_DISABLE_AFTER', '5d');
   return Object.freeze({
     port: integer(read, 'HERALD_PORT', 8080, 0, 65535),
     host: read('HERALD_HOST') ?? '127.0.0.1',
@@ -76,6 +77,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     maxPayloadBytes: integer(read, 'HERALD_MAX_PAYLOAD_BYTES', 262_144, 1, 64 * 1024 * 1024),
     concurrency: integer(read, 'HERALD_CONCURRENCY', 64, 1, 10_000),
     logLevel: read('HERALD_LOG_LEVEL') ?? 'info',
+    streamHeartbeatMs: duration(read, 'HERALD_STREAM_HEARTBEAT', '15s'),
+    purgeIntervalMs: duration(read, 'HERALD_PURGE_INTERVAL', '1h'),
   });
 }
 
@@ -87,6 +90,13 @@ function integer(read: (name: string) => string | undefined, name: string, fallb
     throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, not "${text}"`);
   }
   return value;
+}
+
+function duration(read: (name: string) => string | undefined, name: string, fallback: string): number {
+  const text = read(name) ?? fallback;
+  const ms = parseDuration(text);
+  if (ms === null || ms <= 0) throw new ConfigError(`${name} must be a duration such as 500ms, 15s, 12h or 5d, not "${text}"`);
+  return ms;
 }
 
 function boolean(read: (name: string) => string | undefined, name: string): boolean {

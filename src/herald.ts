@@ -10,6 +10,9 @@ import { Metrics } from './http/metrics.ts';
 import { bootstrapDefaultWorkspace } from './services/auth-service.ts';
 import type { ServiceContext } from './services/context.ts';
 import { CursorCodec } from './services/cursor-codec.ts';
+import { LogTail } from './services/log-tail.ts';
+import { operationalEventsFor, publishOperationalEvents } from './services/operational-events.ts';
+import { RetentionPurger } from './services/retention.ts';
 import { openStorage } from './storage/open-storage.ts';
 import type { Storage } from './storage/storage.ts';
 import { DeliveryWorker } from './worker/delivery-worker.ts';
@@ -21,6 +24,8 @@ export interface Herald {
   storage: Storage;
   app: FastifyInstance | null;
   worker: DeliveryWorker | null;
+  /** Background retention; null on API-only processes. */
+  retention: RetentionPurger | null;
   /** `http://host:port` when the API listens. */
   url: string | null;
   /** The key created on first start, to print once; null when keys existed. */
@@ -53,6 +58,10 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
     ...(options.lookup ? { lookup: options.lookup } : {}),
   };
   const metrics = new Metrics(storage, clock);
+  const tail = config.role === 'worker' ? null : new LogTail({ storage, logger });
+  const retention = config.role === 'api'
+    ? null
+    : new RetentionPurger({ storage, clock, logger, retentionDays: config.retentionDays, intervalMs: config.purgeIntervalMs });
 
   if (config.role !== 'api') {
     const sender = createSender({
@@ -64,7 +73,13 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
       storage, sender, clock, logger: logger.child({ part: 'worker' }),
       retrySchedule: config.retrySchedule,
       concurrency: config.concurrency,
-      onOutcome: (outcome) => metrics.recordAttempt(outcome),
+      disableAfterMs: config.disableAfterMs,
+      onRecorded: (outcomes, health) => {
+        for (const outcome of outcomes) metrics.recordAttempt(outcome);
+        tail?.notify();
+        const events = operationalEventsFor(outcomes, health);
+        if (events.length > 0) void publishOperationalEvents(ctx, logger, events);
+      },
     });
     const stopSender = worker.stop.bind(worker);
     worker.stop = async () => {
@@ -78,7 +93,7 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
   let url: string | null = null;
   if (config.role !== 'worker') {
     createdKey = await bootstrapDefaultWorkspace(ctx);
-    app = await buildApp({ ctx, metrics, logger });
+    app = await buildApp({ ctx, metrics, logger, tail: tail!, streamHeartbeatMs: config.streamHeartbeatMs });
     if (options.listen !== false) {
       await app.listen({ port: config.port, host: config.host });
       const address = app.server.address();
@@ -89,13 +104,16 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
     }
   }
   worker?.start();
+  retention?.start();
 
   let stopping: Promise<void> | null = null;
   return {
-    ctx, storage, app, worker, url, createdKey,
+    ctx, storage, app, worker, retention, url, createdKey,
     stop: () =>
       (stopping ??= (async () => {
         await app?.close();
+        tail?.close();
+        await retention?.stop();
         await worker?.stop();
         await storage.close();
       })()),

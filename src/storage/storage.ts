@@ -43,6 +43,8 @@ export interface AttemptFilters extends TimeRange {
   trigger?: AttemptTrigger;
   attempts?: number[];
   tags?: Record<string, string>;
+  /** Words (each matched as a prefix, all required) in the URL, event type, error, request or response body. */
+  search?: string;
 }
 
 /** A new event with the deliveries its fan-out chose; written together or not at all. */
@@ -92,6 +94,50 @@ export interface AttemptOutcome {
   };
   /** Set when the attempt disables its endpoint (a `410 Gone`). */
   disableEndpoint?: { reason: string };
+  /**
+   * Auto-disable: when the attempt failed and the endpoint has failed without a success since at
+   * least this time (epoch ms), the endpoint is disabled with `reason`.
+   */
+  disableIfFailingSince?: { cutoff: number; reason: string };
+}
+
+/** Endpoint health changes that recording outcomes caused, for operational events. */
+export interface HealthChanges {
+  disabled: Array<{ workspaceId: string; endpointId: string; reason: string }>;
+  /** Endpoints whose first success ended a failure streak that began at `failingSince`. */
+  recovered: Array<{ workspaceId: string; endpointId: string; failingSince: number }>;
+}
+
+/** A log entry with its position in the log's append order (for the live tail). */
+export interface StreamedAttempt {
+  seq: number;
+  attempt: AttemptRecord;
+}
+
+/** Aggregates of the log over a window, for `/stats`. */
+export interface AttemptStatsRaw {
+  deliveriesByStatus: Record<string, number>;
+  /** duration_ms → number of attempts: exact percentiles come from this. */
+  durations: Array<{ durationMs: number; count: number }>;
+  byStatusClass: Record<string, number>;
+  byErrorCode: Record<string, number>;
+  series: Array<{ bucketStart: number; succeeded: number; failed: number }>;
+}
+
+export interface StatsQuery {
+  workspaceId: string;
+  endpointId?: string;
+  since: number;
+  until: number;
+  bucketMs: number;
+}
+
+/** How many rows one retention batch removed. */
+export interface PurgeCounts {
+  attempts: number;
+  deliveries: number;
+  events: number;
+  idempotencyKeys: number;
 }
 
 export type EndpointPatch = Partial<
@@ -175,7 +221,7 @@ export interface Storage {
   /** Gives claimed deliveries back untouched, due again at `runAt` (e.g. held by a rate limit). */
   releaseDeliveries(releases: Array<{ deliveryId: string; runAt: number }>): Promise<void>;
   /** Records attempts and their deliveries' new state, all in one transaction. */
-  recordOutcomes(outcomes: AttemptOutcome[]): Promise<void>;
+  recordOutcomes(outcomes: AttemptOutcome[]): Promise<HealthChanges>;
   /** The earliest `run_at` among deliveries that will need a worker, or null when none. */
   nextRunAt(): Promise<number | null>;
   /** Deliveries due now and later, for metrics. */
@@ -186,4 +232,23 @@ export interface Storage {
   countAttempts(filters: AttemptFilters): Promise<number>;
   /** Every attempt of one delivery, by attempt number. */
   listAttemptsOfDelivery(workspaceId: string, deliveryId: string): Promise<AttemptRecord[]>;
+
+  /** Log entries appended after `afterSeq`, in append order, across workspaces (the live tail's feed). */
+  streamAttempts(afterSeq: number, limit: number): Promise<StreamedAttempt[]>;
+  /** Which of these log positions match `search=` text (the live tail's search filter). */
+  searchAttemptSeqs(search: string, seqs: number[]): Promise<number[]>;
+  /** The position of the newest log entry (0 when the log is empty). */
+  latestAttemptSeq(): Promise<number>;
+  /** Counts and latency distribution of the log in a window. */
+  attemptStats(query: StatsQuery): Promise<AttemptStatsRaw>;
+
+  /** Queues a manual attempt of each delivery (a bulk retry); returns how many were queued. */
+  requestRetries(workspaceId: string, deliveryIds: string[], nowMs: number): Promise<number>;
+  /**
+   * Re-queues up to `limit` `failed_permanent` deliveries of an endpoint created in [since, until);
+   * returns how many. Called until it returns less than `limit`.
+   */
+  requeueFailedDeliveries(workspaceId: string, endpointId: string, since: number, until: number, limit: number, nowMs: number): Promise<number>;
+  /** Deletes one batch of log entries, finished deliveries and events created before `cutoff`, and expired idempotency keys. */
+  purgeBatch(cutoff: number, idempotencyCutoff: number, limit: number): Promise<PurgeCounts>;
 }

@@ -2,10 +2,11 @@ import type { Logger } from 'pino';
 import { coerceError } from '../domain/app-error.ts';
 import type { Clock } from '../domain/clock.ts';
 import type { RetrySchedule } from '../domain/retry-schedule.ts';
+import { formatDuration } from '../domain/durations.ts';
 import type { Sender } from '../delivery/sender.ts';
 import type { AttemptOutcome, ClaimedDelivery, Storage } from '../storage/storage.ts';
 import { decideOutcome, type AttemptResult } from './attempt-outcome.ts';
-import { OutcomeWriter } from './outcome-writer.ts';
+import { OutcomeWriter, type OutcomesListener } from './outcome-writer.ts';
 import { RateLimiter } from './rate-limiter.ts';
 import { signedRequest } from './signed-request.ts';
 
@@ -24,8 +25,10 @@ export interface WorkerOptions {
   pollIntervalMs?: number;
   /** Jitter source, [0, 1); default Math.random. */
   random?: () => number;
-  /** Told of every recorded attempt, after it is durable (metrics, live tail). */
-  onOutcome?: (outcome: AttemptOutcome) => void;
+  /** Told of every batch of recorded attempts once durable (metrics, live tail, operational events). */
+  onRecorded?: OutcomesListener;
+  /** `HERALD_DISABLE_AFTER` in ms: an endpoint failing without a success this long is disabled. Default: never. */
+  disableAfterMs?: number;
 }
 
 /**
@@ -34,7 +37,7 @@ export interface WorkerOptions {
  * `stop()` stops claiming, lets in-flight attempts finish and be recorded, then resolves.
  */
 export class DeliveryWorker {
-  readonly #options: Required<Omit<WorkerOptions, 'onOutcome'>> & Pick<WorkerOptions, 'onOutcome'>;
+  readonly #options: Required<Omit<WorkerOptions, 'onRecorded' | 'disableAfterMs'>> & Pick<WorkerOptions, 'onRecorded' | 'disableAfterMs'>;
   readonly #limiter = new RateLimiter();
   readonly #writer: OutcomeWriter;
   #inFlight = 0;
@@ -45,8 +48,8 @@ export class DeliveryWorker {
 
   constructor(options: WorkerOptions) {
     this.#options = { leaseMarginMs: 10_000, pollIntervalMs: 1000, random: Math.random, ...options };
-    this.#writer = new OutcomeWriter(options.storage, options.logger, (outcome) => {
-      this.#options.onOutcome?.(outcome);
+    this.#writer = new OutcomeWriter(options.storage, options.logger, (outcomes, health) => {
+      this.#options.onRecorded?.(outcomes, health);
     });
   }
 
@@ -87,6 +90,8 @@ export class DeliveryWorker {
           const claimed = await storage.claimDueDeliveries(clock.now(), Math.min(free, 256), leaseMarginMs);
           claimedFull = claimed.length === Math.min(free, 256);
           this.#dispatch(claimed);
+        } else {
+          claimedFull = true; // at capacity (woken by a publish): wait for a finished attempt, not for the due time
         }
       } catch (error) {
         this.#options.logger.error({ err: coerceError(error) }, 'claiming due deliveries failed; trying again shortly');
@@ -110,7 +115,8 @@ export class DeliveryWorker {
   }
 
   #sleep(ms: number): Promise<void> {
-    if (this.#woken || ms <= 0) return Promise.resolve();
+    // Never an already-resolved promise: the loop must yield to I/O, or it could spin on microtasks alone.
+    if (this.#woken || ms <= 0) return new Promise((resolve) => setImmediate(resolve));
     return new Promise((resolve) => {
       const timer = setTimeout(done, ms);
       const self = this;
@@ -158,6 +164,12 @@ export class DeliveryWorker {
       const request = signedRequest(claimed, endpoint, clock.now());
       result = { kind: 'sent', result: await sender.send(request), requestHeaders: request.headers };
     }
-    await this.#writer.write(decideOutcome(claimed, result, retrySchedule, random()));
+    const outcome = decideOutcome(claimed, result, retrySchedule, random());
+    const { disableAfterMs } = this.#options;
+    if (disableAfterMs !== undefined && outcome.attempt.status === 'failed') {
+      const cutoff = outcome.attempt.completedAt - disableAfterMs;
+      outcome.disableIfFailingSince = { cutoff, reason: `every attempt failed for ${formatDuration(disableAfterMs)} (HERALD_DISABLE_AFTER)` };
+    }
+    await this.#writer.write(outcome);
   }
 }

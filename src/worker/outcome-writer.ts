@@ -1,6 +1,9 @@
 import type { Logger } from 'pino';
 import { coerceError } from '../domain/app-error.ts';
-import type { AttemptOutcome, Storage } from '../storage/storage.ts';
+import type { AttemptOutcome, HealthChanges, Storage } from '../storage/storage.ts';
+
+/** Told of each batch once it is durable, with the endpoint health changes it caused. */
+export type OutcomesListener = (outcomes: AttemptOutcome[], health: HealthChanges) => void;
 
 /**
  * Group commit for attempt outcomes: outcomes that finish in the same turn of the event loop are
@@ -10,11 +13,11 @@ import type { AttemptOutcome, Storage } from '../storage/storage.ts';
 export class OutcomeWriter {
   readonly #storage: Storage;
   readonly #logger: Logger;
-  readonly #onWritten: (outcome: AttemptOutcome) => void;
+  readonly #onWritten: OutcomesListener;
   #pending: Array<{ outcome: AttemptOutcome; done: () => void }> = [];
   #flushing: Promise<void> | null = null;
 
-  constructor(storage: Storage, logger: Logger, onWritten: (outcome: AttemptOutcome) => void) {
+  constructor(storage: Storage, logger: Logger, onWritten: OutcomesListener) {
     this.#storage = storage;
     this.#logger = logger;
     this.#onWritten = onWritten;
@@ -40,9 +43,11 @@ export class OutcomeWriter {
   }
 
   async #writeBatch(batch: Array<{ outcome: AttemptOutcome; done: () => void }>): Promise<void> {
+    const outcomes = batch.map((item) => item.outcome);
+    let health: HealthChanges;
     for (let failures = 0; ; failures += 1) {
       try {
-        await this.#storage.recordOutcomes(batch.map((item) => item.outcome));
+        health = await this.#storage.recordOutcomes(outcomes);
         break;
       } catch (error) {
         const waitMs = Math.min(5000, 50 * 2 ** failures);
@@ -50,13 +55,11 @@ export class OutcomeWriter {
         await new Promise((resolve) => setTimeout(resolve, waitMs));
       }
     }
-    for (const item of batch) {
-      try {
-        this.#onWritten(item.outcome);
-      } catch (error) {
-        this.#logger.warn({ err: coerceError(error) }, 'an outcome listener failed');
-      }
-      item.done();
+    try {
+      this.#onWritten(outcomes, health);
+    } catch (error) {
+      this.#logger.warn({ err: coerceError(error) }, 'an outcome listener failed');
     }
+    for (const item of batch) item.done();
   }
 }

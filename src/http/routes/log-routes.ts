@@ -18,7 +18,7 @@ const LOG_FIELDS = Object.keys(LogEntry.properties);
 const COMPARISONS = ['gte', 'gt', 'lte', 'lt'] as const;
 const LOG_FILTERS = [
   'endpoint_id', 'delivery_id', 'event_id', 'event_type', 'status', 'http_status',
-  ...COMPARISONS.map((op) => `http_status[${op}]`), 'http_method', 'trigger', 'attempt', 'start_time', 'end_time',
+  ...COMPARISONS.map((op) => `http_status[${op}]`), 'http_method', 'trigger', 'attempt', 'start_time', 'end_time', 'search',
 ];
 
 export const LogQuery = QueryOf({
@@ -37,6 +37,9 @@ export const LogQuery = QueryOf({
   attempt: Type.Optional(Type.String({ description: 'Attempt number (comma list)' })),
   start_time: Type.Optional(Type.String({ description: 'created_at ≥ this (ISO 8601)' })),
   end_time: Type.Optional(Type.String({ description: 'created_at < this (ISO 8601)' })),
+  search: Type.Optional(Type.String({
+    description: 'Words, each matched as a word prefix, all required, in the endpoint URL, event type, error message, request body or response body',
+  })),
 });
 
 function httpStatusFilter(filters: Record<string, string>): HttpStatusFilter | undefined {
@@ -53,6 +56,13 @@ function httpStatusFilter(filters: Record<string, string>): HttpStatusFilter | u
     if (text !== undefined) filter[op] = integerParam(`http_status[${op}]`, text, 0, 100, 599);
   }
   return Object.keys(filter).length > 0 ? filter : undefined;
+}
+
+function searchParam(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  if (text.length > 256) throw invalidRequest('search', 'must be at most 256 characters');
+  if (!/[\p{L}\p{N}]/u.test(text)) throw invalidRequest('search', 'must contain at least one letter or digit');
+  return text.trim();
 }
 
 /** Reads the log filters of API.md from a query; `endpointId` pins the endpoint (the nested route). */
@@ -74,6 +84,7 @@ export function parseLogQuery(request: FastifyRequest<{ Querystring: RawQuery }>
   const httpStatus = httpStatusFilter(filters);
   const startTime = timeParam('start_time', filters.start_time);
   const endTime = timeParam('end_time', filters.end_time);
+  const search = searchParam(filters.search);
   if (endpointId !== undefined && given !== undefined && given !== endpointId) {
     throw invalidRequest('endpoint_id', 'differs from the endpoint in the path');
   }
@@ -92,6 +103,7 @@ export function parseLogQuery(request: FastifyRequest<{ Querystring: RawQuery }>
     ...(startTime !== undefined ? { startTime } : {}),
     ...(endTime !== undefined ? { endTime } : {}),
     ...(parsed.tags ? { tags: parsed.tags } : {}),
+    ...(search !== undefined ? { search } : {}),
   };
   return { filters: attemptFilters, params: parsed.params, fields: parsed.fields };
 }

@@ -49,6 +49,11 @@ export class SqliteDatabase {
     return Number(this.statement(sql).run(...(params as SQLInputValue[])).changes);
   }
 
+  /** Runs an INSERT and returns the new row's rowid. */
+  insert(sql: string, params: readonly SqlValue[] = []): number {
+    return Number(this.statement(sql).run(...(params as SQLInputValue[])).lastInsertRowid);
+  }
+
   /** Runs `work` in one write transaction (BEGIN IMMEDIATE), rolled back if it throws. */
   transaction<T>(work: () => T): T {
     this.db.exec('BEGIN IMMEDIATE');

@@ -1,6 +1,6 @@
 import type { EndpointRecord } from '../records.ts';
-import type { AttemptOutcome, ClaimedDelivery } from '../storage.ts';
-import type { SqliteDatabase } from './sqlite-database.ts';
+import type { AttemptOutcome, ClaimedDelivery, HealthChanges } from '../storage.ts';
+import type { SqliteDatabase, SqlValue } from './sqlite-database.ts';
 import { ATTEMPT_COLUMNS, ENDPOINT_COLUMNS, attemptValues, toDelivery, toEndpoint } from './sqlite-rows.ts';
 
 // The worker's side of storage: claim due deliveries under a lease, give them back, record outcomes.
@@ -14,14 +14,19 @@ const ACTIVE = `status IN ('queued', 'pending_retry', 'delivering')`;
  */
 export function claimDueDeliveries(db: SqliteDatabase, nowMs: number, limit: number, leaseMarginMs: number): ClaimedDelivery[] {
   return db.transaction(() => {
+    // Chosen first, in due order, since UPDATE … RETURNING gives its rows in no particular order.
+    const due = db.all(`SELECT id FROM deliveries WHERE ${ACTIVE} AND run_at <= ? ORDER BY run_at LIMIT ?`, [nowMs, limit]).map((row) => String(row.id));
+    if (due.length === 0) return [];
+    const order = new Map(due.map((id, index) => [id, index]));
     const rows = db.all(
       `UPDATE deliveries
        SET status = 'delivering',
            run_at = ? + COALESCE((SELECT timeout_ms FROM endpoints WHERE endpoints.id = deliveries.endpoint_id), 0)
-       WHERE id IN (SELECT id FROM deliveries WHERE ${ACTIVE} AND run_at <= ? ORDER BY run_at LIMIT ?)
+       WHERE id IN (SELECT value FROM json_each(?))
        RETURNING *`,
-      [nowMs + leaseMarginMs, nowMs, limit],
+      [nowMs + leaseMarginMs, JSON.stringify(due)],
     );
+    rows.sort((a, b) => order.get(String(a.id))! - order.get(String(b.id))!);
     const endpoints = new Map<string, EndpointRecord | null>();
     return rows.map((row) => {
       const delivery = toDelivery(row);
@@ -56,20 +61,29 @@ export function releaseDeliveries(db: SqliteDatabase, releases: Array<{ delivery
 
 const INSERT_ATTEMPT = `INSERT INTO attempts (${ATTEMPT_COLUMNS}) VALUES (${ATTEMPT_COLUMNS.split(',').map(() => '?').join(', ')})`;
 
+const INSERT_SEARCH = `INSERT INTO attempts_search (rowid, endpoint_url, event_type, error_message, request_body, response_body)
+  SELECT ?, ?, ?, ?, payload, ? FROM events WHERE id = ?`;
+
 /**
- * Writes each attempt, its detail and its delivery's new state in one transaction (group commit).
+ * Writes each attempt, its detail, its search row and its delivery's new state in one transaction
+ * (group commit), and keeps the endpoint's health: `failing_since` starts at the first failure after
+ * a success and clears on the next success; 410 or a long enough failure streak disables the endpoint.
  * A retry requested while the attempt was in flight wins over the computed next state: the delivery
- * is queued again at once for a manual attempt.
+ * is queued again at once for a manual attempt. A succeeded delivery is final: a late outcome (from a
+ * worker whose lease expired while another worker delivered it) is logged but changes nothing.
  */
-export function recordOutcomes(db: SqliteDatabase, outcomes: AttemptOutcome[]): void {
+export function recordOutcomes(db: SqliteDatabase, outcomes: AttemptOutcome[]): HealthChanges {
+  const changes: HealthChanges = { disabled: [], recovered: [] };
   db.transaction(() => {
-    for (const { attempt, detail, delivery, disableEndpoint } of outcomes) {
-      db.run(INSERT_ATTEMPT, attemptValues(attempt));
+    for (const outcome of outcomes) {
+      const { attempt, detail, delivery } = outcome;
+      const seq = db.insert(INSERT_ATTEMPT, attemptValues(attempt));
       db.run(
         `INSERT INTO attempt_details (attempt_id, request_headers, response_headers, response_body, response_body_truncated)
          VALUES (?, ?, ?, ?, ?)`,
         [attempt.id, JSON.stringify(detail.requestHeaders), JSON.stringify(detail.responseHeaders), detail.responseBody, detail.responseBodyTruncated ? 1 : 0],
       );
+      db.run(INSERT_SEARCH, [seq, attempt.endpointUrl, attempt.eventType, attempt.error?.message ?? '', detail.responseBody, attempt.eventId]);
       db.run(
         `UPDATE deliveries SET
            attempt_count = MAX(attempt_count, ?),
@@ -79,20 +93,41 @@ export function recordOutcomes(db: SqliteDatabase, outcomes: AttemptOutcome[]): 
            retry_requested = 0,
            delivered_at = COALESCE(?, delivered_at),
            response_status = ?, response_latency_ms = ?, last_error_code = ?, last_error_message = ?
-         WHERE id = ?`,
+         WHERE id = ? AND status <> 'succeeded'`,
         [
           attempt.attempt, delivery.status, attempt.completedAt, delivery.runAt, delivery.deliveredAt,
           delivery.responseStatus, delivery.responseLatencyMs, delivery.lastError?.code ?? null, delivery.lastError?.message ?? null,
           attempt.deliveryId,
         ],
       );
-      if (disableEndpoint) {
-        db.run('UPDATE endpoints SET enabled = 0, disabled_reason = ?, updated_at = ? WHERE id = ? AND enabled = 1', [
-          disableEndpoint.reason, attempt.completedAt, attempt.endpointId,
-        ]);
-      }
+      recordHealth(db, outcome, changes);
     }
   });
+  return changes;
+}
+
+function recordHealth(db: SqliteDatabase, outcome: AttemptOutcome, changes: HealthChanges): void {
+  const { attempt } = outcome;
+  if (attempt.error?.code === 'ENDPOINT_DISABLED') return; // nothing was sent: says nothing of the receiver
+  const disable = (reason: string, extraWhere: string, params: SqlValue[]) => {
+    const changed = db.run(`UPDATE endpoints SET enabled = 0, disabled_reason = ?, updated_at = ? WHERE id = ? AND enabled = 1 ${extraWhere}`, [
+      reason, attempt.completedAt, attempt.endpointId, ...params,
+    ]);
+    if (changed > 0) changes.disabled.push({ workspaceId: attempt.workspaceId, endpointId: attempt.endpointId, reason });
+  };
+  if (attempt.status === 'succeeded') {
+    const row = db.get('SELECT failing_since FROM endpoints WHERE id = ?', [attempt.endpointId]);
+    if (row?.failing_since !== null && row?.failing_since !== undefined) {
+      db.run('UPDATE endpoints SET failing_since = NULL WHERE id = ?', [attempt.endpointId]);
+      changes.recovered.push({ workspaceId: attempt.workspaceId, endpointId: attempt.endpointId, failingSince: Number(row.failing_since) });
+    }
+    return;
+  }
+  db.run('UPDATE endpoints SET failing_since = COALESCE(failing_since, ?) WHERE id = ?', [attempt.createdAt, attempt.endpointId]);
+  if (outcome.disableEndpoint) disable(outcome.disableEndpoint.reason, '', []);
+  else if (outcome.disableIfFailingSince) {
+    disable(outcome.disableIfFailingSince.reason, 'AND failing_since <= ?', [outcome.disableIfFailingSince.cutoff]);
+  }
 }
 
 /** The earliest due time or lease end among unfinished deliveries. */

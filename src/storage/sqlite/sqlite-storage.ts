@@ -7,6 +7,11 @@ import type {
   AttemptFilters,
   AttemptOutcome,
   AttemptSortField,
+  AttemptStatsRaw,
+  HealthChanges,
+  PurgeCounts,
+  StatsQuery,
+  StreamedAttempt,
   ClaimedDelivery,
   DeliveryFilters,
   DeliverySortField,
@@ -22,6 +27,8 @@ import type {
 } from '../storage.ts';
 import { SqliteDatabase, type SqlValue } from './sqlite-database.ts';
 import * as queue from './sqlite-delivery-queue.ts';
+import * as maintenance from './sqlite-log-maintenance.ts';
+import { sqliteSearch } from './sqlite-search.ts';
 import { ATTEMPT_COLUMNS, ENDPOINT_COLUMNS, endpointValues, toAttempt, toDelivery, toEndpoint, toEvent, toWorkspace } from './sqlite-rows.ts';
 
 const CREATED = { created_at: 'created_at' } as const;
@@ -216,16 +223,8 @@ export class SqliteStorage implements Storage {
   }
 
   async requestRetry(workspaceId: string, deliveryId: string, nowMs: number): Promise<RetryRequestResult> {
-    return this.#db.transaction((): RetryRequestResult => {
-      const row = this.#db.get('SELECT * FROM deliveries WHERE id = ? AND workspace_id = ?', [deliveryId, workspaceId]);
-      if (!row) return { kind: 'not_found' };
-      if (row.status === 'delivering') {
-        this.#db.run('UPDATE deliveries SET retry_requested = 1 WHERE id = ?', [deliveryId]);
-      } else {
-        this.#db.run(`UPDATE deliveries SET status = 'queued', run_at = ?, next_trigger = 'manual' WHERE id = ?`, [nowMs, deliveryId]);
-      }
-      return { kind: 'queued', delivery: toDelivery(this.#db.get('SELECT * FROM deliveries WHERE id = ?', [deliveryId])!) };
-    });
+    if (maintenance.requestRetries(this.#db, workspaceId, [deliveryId], nowMs) === 0) return { kind: 'not_found' };
+    return { kind: 'queued', delivery: toDelivery(this.#db.get('SELECT * FROM deliveries WHERE id = ?', [deliveryId])!) };
   }
 
   async claimDueDeliveries(nowMs: number, limit: number, leaseMarginMs: number): Promise<ClaimedDelivery[]> {
@@ -236,8 +235,8 @@ export class SqliteStorage implements Storage {
     queue.releaseDeliveries(this.#db, releases);
   }
 
-  async recordOutcomes(outcomes: AttemptOutcome[]): Promise<void> {
-    queue.recordOutcomes(this.#db, outcomes);
+  async recordOutcomes(outcomes: AttemptOutcome[]): Promise<HealthChanges> {
+    return queue.recordOutcomes(this.#db, outcomes);
   }
 
   async nextRunAt(): Promise<number | null> {
@@ -266,17 +265,48 @@ export class SqliteStorage implements Storage {
   }
 
   async listAttempts(filters: AttemptFilters, window: ListWindow<AttemptSortField>): Promise<ListPage<AttemptRecord>> {
-    return this.#list(`SELECT ${ATTEMPT_COLUMNS} FROM attempts`, attemptWhere(filters), window, ATTEMPT_SORT, toAttempt);
+    return this.#list(`SELECT ${ATTEMPT_COLUMNS} FROM attempts`, attemptWhere(filters, sqliteSearch), window, ATTEMPT_SORT, toAttempt);
   }
 
   async countAttempts(filters: AttemptFilters): Promise<number> {
-    return this.#count('attempts', attemptWhere(filters));
+    return this.#count('attempts', attemptWhere(filters, sqliteSearch));
   }
 
   async listAttemptsOfDelivery(workspaceId: string, deliveryId: string): Promise<AttemptRecord[]> {
     return this.#db
       .all(`SELECT ${ATTEMPT_COLUMNS} FROM attempts WHERE delivery_id = ? AND workspace_id = ? ORDER BY attempt, created_at, id`, [deliveryId, workspaceId])
       .map(toAttempt);
+  }
+
+  async streamAttempts(afterSeq: number, limit: number): Promise<StreamedAttempt[]> {
+    return maintenance.streamAttempts(this.#db, afterSeq, limit);
+  }
+
+  async searchAttemptSeqs(search: string, seqs: number[]): Promise<number[]> {
+    const clause = sqliteSearch(search);
+    return this.#db
+      .all(`SELECT rowid AS seq FROM attempts WHERE rowid IN (SELECT value FROM json_each(?)) AND ${clause.sql}`, [JSON.stringify(seqs), ...clause.params])
+      .map((row) => Number(row.seq));
+  }
+
+  async latestAttemptSeq(): Promise<number> {
+    return maintenance.latestAttemptSeq(this.#db);
+  }
+
+  async attemptStats(query: StatsQuery): Promise<AttemptStatsRaw> {
+    return maintenance.attemptStats(this.#db, query);
+  }
+
+  async requestRetries(workspaceId: string, deliveryIds: string[], nowMs: number): Promise<number> {
+    return maintenance.requestRetries(this.#db, workspaceId, deliveryIds, nowMs);
+  }
+
+  async requeueFailedDeliveries(workspaceId: string, endpointId: string, since: number, until: number, limit: number, nowMs: number): Promise<number> {
+    return maintenance.requeueFailedDeliveries(this.#db, workspaceId, endpointId, since, until, limit, nowMs);
+  }
+
+  async purgeBatch(cutoff: number, idempotencyCutoff: number, limit: number): Promise<PurgeCounts> {
+    return maintenance.purgeBatch(this.#db, cutoff, idempotencyCutoff, limit);
   }
 
   #list<F extends string, R>(

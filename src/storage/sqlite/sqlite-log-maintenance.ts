@@ -1,0 +1,139 @@
+import type { AttemptStatsRaw, PurgeCounts, StatsQuery, StreamedAttempt } from '../storage.ts';
+import type { SqliteDatabase, SqlValue } from './sqlite-database.ts';
+import { ATTEMPT_COLUMNS, toAttempt } from './sqlite-rows.ts';
+
+// The log beyond listing: the live tail's feed, stats, bulk re-queueing and retention.
+
+/** Log entries after `afterSeq` (the attempts rowid, which grows with every insert), oldest first. */
+export function streamAttempts(db: SqliteDatabase, afterSeq: number, limit: number): StreamedAttempt[] {
+  return db
+    .all(`SELECT rowid AS seq, ${ATTEMPT_COLUMNS} FROM attempts WHERE rowid > ? ORDER BY rowid LIMIT ?`, [afterSeq, limit])
+    .map((row) => ({ seq: Number(row.seq), attempt: toAttempt(row) }));
+}
+
+export function latestAttemptSeq(db: SqliteDatabase): number {
+  return Number(db.get('SELECT MAX(rowid) AS seq FROM attempts')?.seq ?? 0);
+}
+
+/** Two grouped scans of the window: counts by bucket × outcome × class × code, and the exact latency distribution. */
+export function attemptStats(db: SqliteDatabase, query: StatsQuery): AttemptStatsRaw {
+  const scope = query.endpointId === undefined ? 'workspace_id = ?' : 'workspace_id = ? AND endpoint_id = ?';
+  const scopeParams: SqlValue[] = query.endpointId === undefined ? [query.workspaceId] : [query.workspaceId, query.endpointId];
+  const window = `${scope} AND created_at >= ? AND created_at < ?`;
+  const params = [...scopeParams, query.since, query.until];
+
+  const deliveriesByStatus: Record<string, number> = {};
+  for (const row of db.all(`SELECT status, COUNT(*) AS n FROM deliveries WHERE ${window} GROUP BY status`, params)) {
+    deliveriesByStatus[String(row.status)] = Number(row.n);
+  }
+
+  const byStatusClass: Record<string, number> = {};
+  const byErrorCode: Record<string, number> = {};
+  const buckets = new Map<number, { succeeded: number; failed: number }>();
+  const groups = db.all(
+    `SELECT (created_at - ?) / ? AS bucket, status, http_status / 100 AS class, error_code, COUNT(*) AS n
+     FROM attempts WHERE ${window} GROUP BY bucket, status, class, error_code`,
+    [query.since, query.bucketMs, ...params],
+  );
+  for (const row of groups) {
+    const n = Number(row.n);
+    const klass = Number(row.class) === 0 ? 'none' : `${Number(row.class)}xx`;
+    byStatusClass[klass] = (byStatusClass[klass] ?? 0) + n;
+    if (row.error_code !== null) byErrorCode[String(row.error_code)] = (byErrorCode[String(row.error_code)] ?? 0) + n;
+    const bucket = Math.floor(Number(row.bucket));
+    const counts = buckets.get(bucket) ?? { succeeded: 0, failed: 0 };
+    if (row.status === 'succeeded') counts.succeeded += n;
+    else counts.failed += n;
+    buckets.set(bucket, counts);
+  }
+
+  const durations = db
+    .all(
+      `SELECT duration_ms, COUNT(*) AS n FROM attempts
+       WHERE ${window} AND (error_code IS NULL OR error_code <> 'ENDPOINT_DISABLED')
+       GROUP BY duration_ms ORDER BY duration_ms`,
+      params,
+    )
+    .map((row) => ({ durationMs: Number(row.duration_ms), count: Number(row.n) }));
+
+  const series = [...buckets.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([bucket, counts]) => ({ bucketStart: query.since + bucket * query.bucketMs, ...counts }));
+  return { deliveriesByStatus, durations, byStatusClass, byErrorCode, series };
+}
+
+/** Queues a manual attempt of each delivery now, or right after the attempt in flight. */
+export function requestRetries(db: SqliteDatabase, workspaceId: string, deliveryIds: string[], nowMs: number): number {
+  return db.transaction(() => {
+    let queued = 0;
+    for (const id of deliveryIds) {
+      queued += db.run(
+        `UPDATE deliveries SET
+           retry_requested = CASE WHEN status = 'delivering' THEN 1 ELSE retry_requested END,
+           run_at = CASE WHEN status = 'delivering' THEN run_at ELSE ? END,
+           next_trigger = CASE WHEN status = 'delivering' THEN next_trigger ELSE 'manual' END,
+           status = CASE WHEN status = 'delivering' THEN status ELSE 'queued' END
+         WHERE id = ? AND workspace_id = ?`,
+        [nowMs, id, workspaceId],
+      );
+    }
+    return queued;
+  });
+}
+
+/** Re-queues one batch of an endpoint's `failed_permanent` deliveries created in [since, until). */
+export function requeueFailedDeliveries(
+  db: SqliteDatabase,
+  workspaceId: string,
+  endpointId: string,
+  since: number,
+  until: number,
+  limit: number,
+  nowMs: number,
+): number {
+  return db.run(
+    `UPDATE deliveries SET status = 'queued', run_at = ?, next_trigger = 'manual'
+     WHERE rowid IN (
+       SELECT rowid FROM deliveries
+       WHERE workspace_id = ? AND endpoint_id = ? AND created_at >= ? AND created_at < ? AND status = 'failed_permanent'
+       LIMIT ?)`,
+    [nowMs, workspaceId, endpointId, since, until, limit],
+  );
+}
+
+/**
+ * One retention batch, each part at most `limit` rows, oldest first: log entries (with their details
+ * and search rows), finished deliveries, events left with no delivery, and expired idempotency keys.
+ * Unfinished deliveries are never removed.
+ */
+export function purgeBatch(db: SqliteDatabase, cutoff: number, idempotencyCutoff: number, limit: number): PurgeCounts {
+  return db.transaction(() => {
+    const attempts = db.all('SELECT rowid AS seq, id FROM attempts WHERE created_at < ? ORDER BY created_at LIMIT ?', [cutoff, limit]);
+    for (const row of attempts) {
+      db.run('DELETE FROM attempt_details WHERE attempt_id = ?', [row.id ?? null]);
+      db.run('DELETE FROM attempts_search WHERE rowid = ?', [row.seq ?? null]);
+      db.run('DELETE FROM attempts WHERE rowid = ?', [row.seq ?? null]);
+    }
+    const deliveries = db.run(
+      `DELETE FROM deliveries WHERE rowid IN (
+         SELECT rowid FROM deliveries WHERE created_at < ? AND status IN ('succeeded', 'failed_permanent') ORDER BY created_at LIMIT ?)`,
+      [cutoff, limit],
+    );
+    const events = db.all(
+      `SELECT id, workspace_id FROM events e
+       WHERE created_at < ? AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id)
+       ORDER BY created_at LIMIT ?`,
+      [cutoff, limit],
+    );
+    for (const event of events) {
+      db.run('DELETE FROM event_tags WHERE workspace_id = ? AND event_id = ?', [event.workspace_id ?? null, event.id ?? null]);
+      db.run('DELETE FROM events WHERE id = ?', [event.id ?? null]);
+    }
+    const idempotencyKeys = db.run(
+      `DELETE FROM idempotency_keys WHERE (workspace_id, key) IN (
+         SELECT workspace_id, key FROM idempotency_keys WHERE created_at < ? ORDER BY created_at LIMIT ?)`,
+      [idempotencyCutoff, limit],
+    );
+    return { attempts: attempts.length, deliveries, events: events.length, idempotencyKeys };
+  });
+}

@@ -1,0 +1,84 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { DatabaseSync } from 'node:sqlite';
+import { SqliteDatabase } from '../../src/storage/sqlite/sqlite-database.ts';
+import { SqliteStorage } from '../../src/storage/sqlite/sqlite-storage.ts';
+import { publishOne, seedWorkspace } from './fixtures.ts';
+import { runStorageSuite } from './storage-suite.ts';
+
+const root = mkdtempSync(join(tmpdir(), 'herald-storage-'));
+after(() => rmSync(root, { recursive: true, force: true }));
+let opened = 0;
+
+/** A fresh, migrated SQLite file of its own. */
+async function openSqlite(): Promise<SqliteStorage> {
+  opened += 1;
+  const storage = new SqliteStorage(join(root, `db-${opened}`, 'herald.db'));
+  await storage.migrate();
+  return storage;
+}
+
+runStorageSuite('SQLite', openSqlite);
+
+describe('SQLite file settings', () => {
+  test('the file is in WAL mode, seen from a second connection, with a -wal file beside it', async () => {
+    const path = join(root, 'wal', 'herald.db');
+    const storage = new SqliteStorage(path);
+    await storage.migrate();
+    const { workspaceId, endpoint } = await seedWorkspace(storage);
+    await publishOne(storage, workspaceId, endpoint);
+    const other = new DatabaseSync(path, { readOnly: true });
+    try {
+      assert.equal(other.prepare('PRAGMA journal_mode').get()?.journal_mode, 'wal');
+      assert.equal(other.prepare('SELECT COUNT(*) AS n FROM deliveries').get()?.n, 1, 'a committed write is visible to another connection');
+    } finally {
+      other.close();
+    }
+    assert.ok(existsSync(`${path}-wal`) && statSync(`${path}-wal`).size > 0, 'writes go to the -wal file');
+    await storage.close();
+  });
+
+  test("Herald's connection uses synchronous = NORMAL, foreign keys and a busy timeout", () => {
+    // synchronous is a per-connection setting, so it is read on the connection SqliteStorage opens.
+    const database = new SqliteDatabase(join(root, 'pragmas', 'herald.db'));
+    try {
+      assert.equal(database.get('PRAGMA synchronous')?.synchronous, 1, '1 = NORMAL');
+      assert.equal(database.get('PRAGMA journal_mode')?.journal_mode, 'wal');
+      assert.equal(database.get('PRAGMA foreign_keys')?.foreign_keys, 1);
+      assert.equal(database.get('PRAGMA busy_timeout')?.timeout, 5000);
+    } finally {
+      database.close();
+    }
+  });
+
+  test('migrations are recorded once, however often they run', async () => {
+    const path = join(root, 'migrations', 'herald.db');
+    for (let i = 0; i < 3; i += 1) {
+      const storage = new SqliteStorage(path);
+      await storage.migrate();
+      await storage.migrate();
+      await storage.close();
+    }
+    const db = new DatabaseSync(path, { readOnly: true });
+    try {
+      const versions = db.prepare('SELECT version FROM schema_migrations ORDER BY version').all().map((row) => row.version);
+      const files = readdirSync(join(import.meta.dirname, '../../src/storage/sqlite/migrations')).filter((name) => /^\d+-.+\.sql$/.test(name));
+      assert.deepEqual(versions, files.map((name) => Number.parseInt(name, 10)).sort((a, b) => a - b), 'one row per migration file');
+      assert.equal(db.prepare('PRAGMA integrity_check').get()?.integrity_check, 'ok');
+    } finally {
+      db.close();
+    }
+  });
+
+  test('a missing directory is created', async () => {
+    const path = join(root, 'deep', 'er', 'herald.db');
+    const storage = new SqliteStorage(path);
+    await storage.migrate();
+    assert.equal(await storage.ping(), true);
+    await storage.close();
+    assert.ok(existsSync(path));
+  });
+});
