@@ -4,9 +4,12 @@ import type { EventFilters, EventSortField } from '../storage/storage.ts';
 import type { ServiceContext } from './context.ts';
 import { paginate, type ListParams } from './paginate.ts';
 
-/** `GET /v1/events`: events that matched no endpoint are listed too, with no deliveries. */
+/**
+ * `GET /v1/events`: each event with its fan-out. Events that matched no endpoint are listed too,
+ * with no deliveries: nothing accepted disappears silently.
+ */
 export async function listEvents(ctx: ServiceContext, filters: EventFilters, params: ListParams<EventSortField>) {
-  return paginate(ctx.cursors, params, {
+  const page = await paginate(ctx.cursors, params, {
     scope: 'events',
     filters,
     read: (window) => ctx.storage.listEvents(filters, window),
@@ -14,6 +17,11 @@ export async function listEvents(ctx: ServiceContext, filters: EventFilters, par
     sortValue: (row) => row.createdAt,
     id: (row) => row.id,
   });
+  const byEvent = new Map<string, DeliveryRecord[]>(page.rows.map((event) => [event.id, []]));
+  for (const delivery of await ctx.storage.listDeliveriesOfEvents(filters.workspaceId, page.rows.map((event) => event.id))) {
+    byEvent.get(delivery.eventId)?.push(delivery);
+  }
+  return { rows: page.rows.map((event) => ({ event, deliveries: byEvent.get(event.id) ?? [] })), meta: page.meta };
 }
 
 /** One event with its fan-out: every delivery it created and where each stands. */

@@ -13,7 +13,7 @@ import { Event, EventBatch, EventPublish, PublishedEvent } from '../schemas/reso
 import { Type } from 'typebox';
 
 const Params = IdParams('id', 'evt');
-const EVENT_FIELDS = ['id', 'type', 'payload', 'tags', 'created_at'];
+const EVENT_FIELDS = ['id', 'type', 'payload', 'tags', 'created_at', 'deliveries'];
 
 /** The 202 body of a publish: the event and its deliveries. */
 export function publishedJson({ event, deliveries }: Published) {
@@ -109,7 +109,10 @@ export function eventRoutes(app: FastifyInstance, ctx: ServiceContext): void {
       ...(endTime !== undefined ? { endTime } : {}),
       ...(tagFilter ? { tags: tagFilter } : {}),
     }, params);
-    return { data: page.rows.map((row) => pickFields(eventJson(row), fields)), meta: listMeta(page.meta, request.id) };
+    const data = page.rows.map(({ event, deliveries }) =>
+      pickFields({ ...eventJson(event), deliveries: deliveries.map((d) => ({ id: d.id, endpoint_id: d.endpointId, status: d.status })) }, fields),
+    );
+    return { data, meta: listMeta(page.meta, request.id) };
   });
 
   app.get<{ Params: { id: string } }>('/v1/events/:id', {

@@ -105,7 +105,17 @@ export const Delivery = Type.Object(
 );
 
 export const Event = Type.Object(
-  { id: Type.String(), type: Type.String(), payload: Type.Unknown(), tags: Tags, created_at: Timestamp, deliveries: Type.Optional(Type.Array(Delivery)) },
+  {
+    id: Type.String(),
+    type: Type.String(),
+    payload: Type.Unknown(),
+    tags: Tags,
+    created_at: Timestamp,
+    deliveries: Type.Array(
+      Type.Object({ id: Type.String(), endpoint_id: Type.String(), status: Type.String() }, { additionalProperties: true }),
+      { description: 'Its fan-out, [] when it matched no endpoint. The list shows id, endpoint_id and status; GET /v1/events/{id} shows whole deliveries' },
+    ),
+  },
   { $id: 'Event' },
 );
 
