@@ -75,6 +75,11 @@ describe('events', () => {
       assert.deepEqual(published.deliveries, []);
       const listed = await lonely.api.get('/v1/events');
       assert.deepEqual(listed.json.data.map((e: { id: string }) => e.id), [published.id]);
+      assert.deepEqual(listed.json.data[0].deliveries, [], 'the list says the event went nowhere');
+      const matched = await publish(lonely.api, { type: 'invoice.paid', payload: {} });
+      const relisted = await lonely.api.get('/v1/events?type=invoice.paid');
+      assert.deepEqual(relisted.json.data[0].deliveries.map((d: { id: string }) => d.id), matched.deliveries.map((d: { id: string }) => d.id));
+      assert.ok(['queued', 'delivering', 'succeeded'].includes(relisted.json.data[0].deliveries[0].status));
       const got = await lonely.api.get(`/v1/events/${published.id}`);
       assert.equal(got.status, 200);
       assert.deepEqual(got.json.deliveries, []);
