@@ -1,4 +1,4 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 
 /** Secrets are `whsec_` + base64 of random bytes, as Standard Webhooks and Svix write them. */
 export const SECRET_PREFIX = 'whsec_';
@@ -23,10 +23,19 @@ export function isValidSecret(secret: string): boolean {
  */
 export function signatureHeader(secrets: readonly string[], webhookId: string, timestampS: number, body: string): string {
   const signed = `${webhookId}.${timestampS}.${body}`;
-  return secrets
-    .map((secret) => {
-      const key = Buffer.from(secret.slice(SECRET_PREFIX.length), 'base64');
-      return `v1,${createHmac('sha256', key).update(signed).digest('base64')}`;
-    })
-    .join(' ');
+  return secrets.map((secret) => `v1,${createHmac('sha256', signingKey(secret)).update(signed).digest('base64')}`).join(' ');
+}
+
+/** Decoded keys by secret: building a key object costs more than the HMAC of a small payload. */
+const keys = new Map<string, KeyObject>();
+const MAX_CACHED_KEYS = 10_000;
+
+function signingKey(secret: string): KeyObject {
+  let key = keys.get(secret);
+  if (!key) {
+    if (keys.size >= MAX_CACHED_KEYS) keys.clear();
+    key = createSecretKey(Buffer.from(secret.slice(SECRET_PREFIX.length), 'base64'));
+    keys.set(secret, key);
+  }
+  return key;
 }

@@ -81,24 +81,28 @@ export class DeliveryWorker {
 
   async #run(): Promise<void> {
     const { storage, clock, concurrency, leaseMarginMs } = this.#options;
+    // While a backlog waits, claim in batches of a quarter of the slots: fewer, larger claim transactions.
+    const claimBatch = Math.max(1, Math.ceil(concurrency / 4));
+    let backlog = false;
     while (this.#running) {
       this.#woken = false;
-      let claimedFull = false;
-      try {
-        const free = concurrency - this.#inFlight;
-        if (free > 0) {
-          const claimed = await storage.claimDueDeliveries(clock.now(), Math.min(free, 256), leaseMarginMs);
-          claimedFull = claimed.length === Math.min(free, 256);
+      const free = concurrency - this.#inFlight;
+      let waitForSlots = free <= 0 || (backlog && free < claimBatch);
+      if (!waitForSlots) {
+        try {
+          const limit = Math.min(free, 256);
+          const claimed = await storage.claimDueDeliveries(clock.now(), limit, leaseMarginMs);
+          backlog = claimed.length === limit;
           this.#dispatch(claimed);
-        } else {
-          claimedFull = true; // at capacity (woken by a publish): wait for a finished attempt, not for the due time
+          waitForSlots = backlog;
+        } catch (error) {
+          this.#options.logger.error({ err: coerceError(error) }, 'claiming due deliveries failed; trying again shortly');
         }
-      } catch (error) {
-        this.#options.logger.error({ err: coerceError(error) }, 'claiming due deliveries failed; trying again shortly');
       }
       if (!this.#running) break;
-      if (claimedFull && this.#inFlight < concurrency) continue;
-      await this.#sleep(await this.#sleepMs(claimedFull));
+      if (waitForSlots && concurrency - this.#inFlight >= claimBatch) continue;
+      // At capacity (or waiting for a batch of free slots), a finished attempt wakes the loop.
+      await this.#sleep(await this.#sleepMs(waitForSlots));
     }
   }
 
