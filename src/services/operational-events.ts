@@ -31,7 +31,7 @@ export function operationalEventsFor(outcomes: AttemptOutcome[], health: HealthC
     events.push({
       workspaceId: change.workspaceId,
       type: 'herald.endpoint.disabled',
-      payload: { endpoint_id: change.endpointId, url: urlOf(change.endpointId), reason: change.reason, disabled_at: toIso(at(change.endpointId)) },
+      payload: { type: 'herald.endpoint.disabled', endpoint_id: change.endpointId, url: urlOf(change.endpointId), reason: change.reason, disabled_at: toIso(at(change.endpointId)) },
     });
   }
   for (const change of health.recovered) {
@@ -39,7 +39,7 @@ export function operationalEventsFor(outcomes: AttemptOutcome[], health: HealthC
     events.push({
       workspaceId: change.workspaceId,
       type: 'herald.endpoint.recovered',
-      payload: { endpoint_id: change.endpointId, url: urlOf(change.endpointId), failing_since: toIso(change.failingSince), recovered_at: toIso(at(change.endpointId)) },
+      payload: { type: 'herald.endpoint.recovered', endpoint_id: change.endpointId, url: urlOf(change.endpointId), failing_since: toIso(change.failingSince), recovered_at: toIso(at(change.endpointId)) },
     });
   }
   for (const { attempt, delivery } of outcomes) {
@@ -48,6 +48,7 @@ export function operationalEventsFor(outcomes: AttemptOutcome[], health: HealthC
       workspaceId: attempt.workspaceId,
       type: 'herald.delivery.failed_permanent',
       payload: {
+        type: 'herald.delivery.failed_permanent',
         delivery_id: attempt.deliveryId,
         event_id: attempt.eventId,
         event_type: attempt.eventType,

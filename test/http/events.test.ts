@@ -197,6 +197,7 @@ describe('events', () => {
     assert.equal(request.body, JSON.stringify(payload));
     assert.equal(request.method, 'POST');
     assert.equal(request.headers['webhook-id'], published.id);
+    assert.equal(request.headers['herald-event-type'], 'bytes.check', 'the type travels as a header, the payload stays the caller’s');
     assert.match(String(request.headers['webhook-timestamp']), /^\d{10}$/);
     assert.ok(Math.abs(Number(request.headers['webhook-timestamp']) - Date.now() / 1000) < 60);
     assert.equal(request.headers['content-type'], 'application/json');

@@ -106,7 +106,7 @@ export function endpointRoutes(app: FastifyInstance, ctx: ServiceContext): void 
   }, async (request, reply) => {
     const workspaceId = workspaceOf(request);
     const endpoint = await endpoints.getEndpoint(ctx, workspaceId, request.params.id);
-    const payload = { message: 'A test event from Herald', endpoint_id: endpoint.id, sent_at: new Date(ctx.clock.now()).toISOString() };
+    const payload = { type: 'herald.test', message: 'A test event from Herald', endpoint_id: endpoint.id, sent_at: new Date(ctx.clock.now()).toISOString() };
     const { response } = await publishEvents(ctx, workspaceId, [{ type: 'herald.test', payload, endpointIds: [endpoint.id] }], {
       requestBody: null,
       forceEndpointIds: true,
