@@ -38,6 +38,8 @@ export interface Config {
   streamHeartbeatMs: number;
   /** `HERALD_PURGE_INTERVAL`, default `1h`: how often retention looks for expired rows. */
   purgeIntervalMs: number;
+  /** `HERALD_API_RATE_LIMIT`, default 1000: API requests per second per key (bursts of the same size); 0 turns it off. */
+  apiRateLimitPerS: number;
 }
 
 /** A configuration problem, named after its variable, that stops start-up. */
@@ -79,6 +81,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     logLevel: read('HERALD_LOG_LEVEL') ?? 'info',
     streamHeartbeatMs: duration(read, 'HERALD_STREAM_HEARTBEAT', '15s'),
     purgeIntervalMs: duration(read, 'HERALD_PURGE_INTERVAL', '1h'),
+    apiRateLimitPerS: integer(read, 'HERALD_API_RATE_LIMIT', 1000, 0, 1_000_000),
   });
 }
 

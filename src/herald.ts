@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
 import type { Config } from './config.ts';
 import { systemClock, type Clock } from './domain/clock.ts';
+import { RateLimiter } from './domain/rate-limiter.ts';
 import type { LookupFn } from './delivery/address-guard.ts';
 import { createSender } from './delivery/sender.ts';
 import { buildApp } from './http/app.ts';
@@ -54,6 +55,7 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
   let worker: DeliveryWorker | null = null;
   const ctx: ServiceContext = {
     config, storage, clock, cursors,
+    apiRateLimiter: new RateLimiter(),
     wakeWorkers: () => worker?.wake(),
     ...(options.lookup ? { lookup: options.lookup } : {}),
   };

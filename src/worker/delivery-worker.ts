@@ -7,7 +7,7 @@ import type { Sender } from '../delivery/sender.ts';
 import type { AttemptOutcome, ClaimedDelivery, Storage } from '../storage/storage.ts';
 import { decideOutcome, type AttemptResult } from './attempt-outcome.ts';
 import { OutcomeWriter, type OutcomesListener } from './outcome-writer.ts';
-import { RateLimiter } from './rate-limiter.ts';
+import { RateLimiter } from '../domain/rate-limiter.ts';
 import { signedRequest } from './signed-request.ts';
 
 /** How a worker runs. */

@@ -1,6 +1,7 @@
 /**
- * Per-endpoint token buckets for `rate_limit_per_s`: each endpoint may start at most that many
- * attempts in any second (bursts up to the same number). Kept in memory per worker process.
+ * Token buckets by key: each key may take at most `perSecond` tokens a second, in bursts of up to
+ * `perSecond`. Used for endpoints' `rate_limit_per_s` (per worker process) and for API keys
+ * (`HERALD_API_RATE_LIMIT`, per API process). Kept in memory.
  */
 export class RateLimiter {
   readonly #buckets = new Map<string, { tokens: number; updatedAt: number }>();
