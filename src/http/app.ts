@@ -9,21 +9,30 @@ import { adminRoutes } from './routes/admin-routes.ts';
 import { deliveryRoutes } from './routes/delivery-routes.ts';
 import { endpointRoutes } from './routes/endpoint-routes.ts';
 import { eventRoutes } from './routes/event-routes.ts';
+import { exportRoutes } from './routes/export-routes.ts';
 import { logRoutes } from './routes/log-routes.ts';
+import { logStreamRoutes } from './routes/log-stream-routes.ts';
+import { recoveryRoutes } from './routes/recovery-routes.ts';
+import type { LogTail } from '../services/log-tail.ts';
 import { operationRoutes } from './routes/operation-routes.ts';
+import { statsRoutes } from './routes/stats-routes.ts';
 
 /** What the API needs from the composition root. */
 export interface AppOptions {
   ctx: ServiceContext;
   metrics: Metrics;
   logger: Logger;
+  /** The live tail's fan-out, shared by every `/v1/logs/stream` client. */
+  tail: LogTail;
+  /** Heartbeat period of live tails (`HERALD_STREAM_HEARTBEAT`). */
+  streamHeartbeatMs: number;
 }
 
 /**
  * Builds the HTTP API without listening (tests call `app.inject()`; main.ts calls `listen`).
  * Every response carries `X-Request-Id`; every error is the contract's shape.
  */
-export async function buildApp({ ctx, metrics, logger }: AppOptions): Promise<FastifyInstance> {
+export async function buildApp({ ctx, metrics, logger, tail, streamHeartbeatMs }: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
@@ -69,6 +78,10 @@ export async function buildApp({ ctx, metrics, logger }: AppOptions): Promise<Fa
   endpointRoutes(app, ctx);
   eventRoutes(app, ctx);
   deliveryRoutes(app, ctx);
+  logStreamRoutes(app, ctx, tail, streamHeartbeatMs);
+  recoveryRoutes(app, ctx);
+  exportRoutes(app, ctx);
   logRoutes(app, ctx);
+  statsRoutes(app, ctx);
   return app;
 }

@@ -66,8 +66,8 @@ function searchParam(text: string | undefined): string | undefined {
 }
 
 /** Reads the log filters of API.md from a query; `endpointId` pins the endpoint (the nested route). */
-export function parseLogQuery(request: FastifyRequest<{ Querystring: RawQuery }>, endpointId?: string) {
-  const parsed = parseListQuery(request.query, {
+export function parseLogQuery(query: RawQuery, workspaceId: string, endpointId?: string) {
+  const parsed = parseListQuery(query, {
     sortFields: ['created_at', 'duration_ms', 'http_status', 'attempt'],
     fields: LOG_FIELDS,
     filters: LOG_FILTERS,
@@ -90,7 +90,7 @@ export function parseLogQuery(request: FastifyRequest<{ Querystring: RawQuery }>
   }
   const pinned = endpointId ?? given;
   const attemptFilters: AttemptFilters = {
-    workspaceId: workspaceOf(request),
+    workspaceId,
     ...(pinned !== undefined ? { endpointId: pinned } : {}),
     ...(deliveryId !== undefined ? { deliveryId } : {}),
     ...(eventId !== undefined ? { eventId } : {}),
@@ -114,7 +114,7 @@ export function logRoutes(app: FastifyInstance, ctx: ServiceContext): void {
   const tags = ['Logs'];
 
   const list = async (request: FastifyRequest<{ Querystring: RawQuery }>, endpointId?: string) => {
-    const { filters, params, fields } = parseLogQuery(request, endpointId);
+    const { filters, params, fields } = parseLogQuery(request.query, workspaceOf(request), endpointId);
     const page = await listLogs(ctx, filters, params);
     return { data: page.rows.map((row) => pickFields(logJson(row), fields)), meta: listMeta(page.meta, request.id) };
   };

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { invalidRequest } from '../../domain/app-error.ts';
 import type { LogTail } from '../../services/log-tail.ts';
 import type { ServiceContext } from '../../services/context.ts';
-import { requireWorkspace } from '../auth.ts';
+import { requireWorkspace, workspaceOf } from '../auth.ts';
 import { logJson } from '../presenters.ts';
 import type { RawQuery } from '../query-parser.ts';
 import { AuthErrors } from '../schemas/common.ts';
@@ -33,6 +33,7 @@ export function logStreamRoutes(app: FastifyInstance, ctx: ServiceContext, tail:
 
   app.get<{ Querystring: RawQuery }>('/v1/logs/stream', {
     onRequest: requireWorkspace(ctx),
+    exposeHeadRoute: false, // a HEAD twin would hijack the socket and stream heartbeats to nobody
     schema: {
       tags: ['Logs'],
       summary: 'Live tail (Server-Sent Events): one `log` event per new entry; resume with Last-Event-ID',
@@ -40,7 +41,7 @@ export function logStreamRoutes(app: FastifyInstance, ctx: ServiceContext, tail:
       response: { 200: { description: 'text/event-stream', type: 'string' }, ...AuthErrors },
     },
   }, async (request, reply) => {
-    const { filters, params } = parseLogQuery(request);
+    const { filters, params } = parseLogQuery(request.query, workspaceOf(request));
     if (params.cursor !== undefined || params.page !== undefined) throw invalidRequest('cursor', 'paging does not apply to a live stream');
     const resume = resumeFrom(request);
     const start = resume ?? (await tail.latestSeq());

@@ -53,7 +53,7 @@ export function recoveryRoutes(app: FastifyInstance, ctx: ServiceContext): void 
       response: { 202: Type.Object({ queued: Type.Integer(), skipped: Type.Integer({ description: 'deliveries whose endpoint is disabled or deleted' }) }), ...AuthErrors },
     },
   }, async (request, reply) => {
-    const { filters, params } = parseLogQuery(request);
+    const { filters, params } = parseLogQuery(request.query, workspaceOf(request));
     if (params.cursor !== undefined || params.page !== undefined) throw invalidRequest('cursor', 'paging does not apply to a bulk retry');
     if (Object.keys(filters).length <= 1) throw invalidRequest('filters', 'name at least one filter (for example status=failed&start_time=…): a bulk retry of the whole log is refused');
     return reply.status(202).send(await retryMatchingLogs(ctx, filters));
