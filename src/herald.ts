@@ -69,6 +69,7 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
     const sender = createSender({
       allowPrivateNetworks: config.allowPrivateNetworks,
       userAgent: USER_AGENT,
+      now: () => clock.now(),
       ...(options.lookup ? { lookup: options.lookup } : {}),
     });
     worker = new DeliveryWorker({

@@ -11,6 +11,8 @@ export interface SendClock {
   sentAt: number;
   /** `performance.now()`, the origin of every duration. */
   startedAt: number;
+  /** The wall clock (injectable), for `completedAt` and HTTP-date `Retry-After`. */
+  now: () => number;
 }
 
 /**
@@ -34,7 +36,7 @@ export function buildSendResult(
     responseBody: response.body,
     bodyTruncated: response.bodyTruncated,
     error,
-    retryAfterMs: honoursRetryAfter ? parseRetryAfter(headers['retry-after'], Date.now()) : null,
+    retryAfterMs: honoursRetryAfter ? parseRetryAfter(headers['retry-after'], clock.now()) : null,
     timings: {
       dnsMs: connection?.dnsMs ?? null,
       connectMs: connection?.connectMs ?? null,
@@ -43,7 +45,7 @@ export function buildSendResult(
       totalMs: performance.now() - clock.startedAt,
     },
     sentAt: clock.sentAt,
-    completedAt: Date.now(),
+    completedAt: clock.now(),
   };
 }
 

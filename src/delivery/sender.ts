@@ -74,6 +74,8 @@ export interface SenderOptions {
   connectionsPerOrigin?: number;
   /** Sent as `user-agent` when a request has none; default none. */
   userAgent?: string;
+  /** Epoch ms for `sentAt`/`completedAt`; default `Date.now` (inject the service clock). */
+  now?: () => number;
 }
 
 /**
@@ -83,6 +85,7 @@ export interface SenderOptions {
  */
 export function createSender(options: SenderOptions): Sender {
   const maxResponseBytes = options.maxResponseBytes ?? 65_536;
+  const now = options.now ?? Date.now;
   const tracker = new ConnectionTracker();
   const agent = new Agent({
     connections: options.connectionsPerOrigin ?? 16,
@@ -94,7 +97,7 @@ export function createSender(options: SenderOptions): Sender {
   });
 
   async function send(request: SendRequest): Promise<SendResult> {
-    const clock = { sentAt: Date.now(), startedAt: performance.now() };
+    const clock = { sentAt: now(), startedAt: performance.now(), now };
     const target = URL.parse(request.url);
     if (target === null || (target.protocol !== 'https:' && target.protocol !== 'http:')) {
       const error = { code: 'INTERNAL', message: `not an http(s) URL: ${request.url}` } as const;
@@ -143,7 +146,7 @@ export function createSender(options: SenderOptions): Sender {
       send(request).catch((error: unknown) => {
         const reason = error instanceof Error ? error.message : String(error);
         const message = `sender failed unexpectedly: ${reason}`;
-        const clock = { sentAt: Date.now(), startedAt: performance.now() };
+        const clock = { sentAt: now(), startedAt: performance.now(), now };
         return buildSendResult(clock, emptyResponse(), { code: 'INTERNAL', message }, null);
       }),
     close: async () => {

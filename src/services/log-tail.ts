@@ -113,6 +113,9 @@ export class LogTail {
           }
         }
         if (rows.length < PAGE) return;
+        // A client resuming from far back (Last-Event-ID: 0 on a big log) is caught up page by page:
+        // let requests and the worker in between pages, or the whole process stalls until it is done.
+        await new Promise((resolve) => setImmediate(resolve));
       }
     } catch (error) {
       this.#logger.error({ err: coerceError(error) }, 'live tail could not read the log; retrying on the next tick');

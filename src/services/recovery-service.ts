@@ -39,8 +39,13 @@ export async function retryMatchingLogs(ctx: ServiceContext, filters: AttemptFil
   let after: { values: Array<string | number | null>; id: string } | undefined;
   for (;;) {
     const page = await ctx.storage.listAttempts(filters, { sort, limit: BATCH, ...(after ? { after } : {}) });
-    const fresh = page.rows.filter((row) => !seen.has(row.deliveryId));
-    for (const row of fresh) seen.add(row.deliveryId);
+    // One per delivery: a delivery's entries often share a page, so dedupe while walking it.
+    const fresh = [];
+    for (const row of page.rows) {
+      if (seen.has(row.deliveryId)) continue;
+      seen.add(row.deliveryId);
+      fresh.push(row);
+    }
     const ready = fresh.filter((row) => enabled.has(row.endpointId)).map((row) => row.deliveryId);
     skipped += fresh.length - ready.length;
     if (ready.length > 0) {

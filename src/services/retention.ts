@@ -35,6 +35,7 @@ export class RetentionPurger {
   /** Purges shortly after start, then every `intervalMs`. */
   start(): void {
     this.#stopped = false;
+    if (this.#timer) clearTimeout(this.#timer);
     this.#timer = setTimeout(() => void this.purgeNow(), Math.min(10_000, this.#options.intervalMs));
     this.#timer.unref();
   }
@@ -51,6 +52,8 @@ export class RetentionPurger {
     this.#running ??= this.#purge().finally(() => {
       this.#running = null;
       if (!this.#stopped) {
+        // One timer at a time: a purge run by hand must not start a second chain of scheduled purges.
+        if (this.#timer) clearTimeout(this.#timer);
         this.#timer = setTimeout(() => void this.purgeNow(), this.#options.intervalMs);
         this.#timer.unref();
       }

@@ -120,13 +120,18 @@ export function purgeBatch(db: SqliteDatabase, cutoff: number, idempotencyCutoff
       [cutoff, limit],
     );
     const events = db.all(
-      `SELECT id, workspace_id FROM events e
+      `SELECT id, workspace_id, tags FROM events e
        WHERE created_at < ? AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id)
        ORDER BY created_at LIMIT ?`,
       [cutoff, limit],
     );
     for (const event of events) {
-      db.run('DELETE FROM event_tags WHERE workspace_id = ? AND event_id = ?', [event.workspace_id ?? null, event.id ?? null]);
+      // By the whole primary key, one per tag (the event's own list): (workspace_id, event_id) alone
+      // would scan every tag of the workspace for each event purged.
+      db.run(
+        'DELETE FROM event_tags WHERE workspace_id = ?1 AND event_id = ?2 AND (key, value) IN (SELECT key, value FROM json_each(?3))',
+        [event.workspace_id ?? null, event.id ?? null, event.tags ?? '{}'],
+      );
       db.run('DELETE FROM events WHERE id = ?', [event.id ?? null]);
     }
     const idempotencyKeys = db.run(

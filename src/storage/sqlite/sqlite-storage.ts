@@ -132,9 +132,15 @@ export class SqliteStorage implements Storage {
   async updateEndpoint(workspaceId: string, id: string, patch: EndpointPatch): Promise<EndpointRecord | null> {
     const values = endpointValues(patch);
     const assignments = Object.keys(values).map((column) => `${column} = ?`);
+    const params = Object.values(values);
+    if (patch.enabled === true) {
+      // Enabling restarts a failure streak's clock: one failure right after must not disable it again at once.
+      assignments.push('failing_since = CASE WHEN failing_since IS NULL THEN NULL ELSE ? END');
+      params.push(patch.updatedAt);
+    }
     const changed = this.#db.run(
       `UPDATE endpoints SET ${assignments.join(', ')} WHERE id = ? AND workspace_id = ? AND deleted_at IS NULL`,
-      [...Object.values(values), id, workspaceId],
+      [...params, id, workspaceId],
     );
     return changed > 0 ? this.getEndpoint(workspaceId, id) : null;
   }
