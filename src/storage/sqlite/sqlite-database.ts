@@ -1,6 +1,7 @@
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
+import { WalCheckpointer } from './wal-checkpointer.ts';
 
 export type SqlValue = string | number | null;
 export type SqlRow = Record<string, SqlValue>;
@@ -15,6 +16,7 @@ const MIGRATIONS_DIR = join(import.meta.dirname, 'migrations');
 export class SqliteDatabase {
   readonly db: DatabaseSync;
   readonly #statements = new Map<string, StatementSync>();
+  #checkpointer: WalCheckpointer | null = null;
 
   constructor(path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -25,6 +27,11 @@ export class SqliteDatabase {
     this.db.exec('PRAGMA busy_timeout = 5000');
     this.db.exec('PRAGMA foreign_keys = ON');
     this.db.exec('PRAGMA temp_store = MEMORY');
+    if (path !== ':memory:') {
+      // Checkpoints happen in a background thread; the automatic one (inside a COMMIT) is only a safety net.
+      this.db.exec('PRAGMA wal_autocheckpoint = 16384');
+      this.#checkpointer = new WalCheckpointer(path);
+    }
   }
 
   /** A cached prepared statement. */
@@ -82,6 +89,8 @@ export class SqliteDatabase {
   }
 
   close(): void {
+    void this.#checkpointer?.close();
+    this.#checkpointer = null;
     this.#statements.clear();
     if (this.db.isOpen) this.db.close();
   }
