@@ -28,7 +28,8 @@ import type {
 import { SqliteDatabase, type SqlValue } from './sqlite-database.ts';
 import * as queue from './sqlite-delivery-queue.ts';
 import * as maintenance from './sqlite-log-maintenance.ts';
-import { sqliteSearch } from './sqlite-search.ts';
+import { createSqliteSearch } from './sqlite-search.ts';
+import type { SearchClause } from '../sql/filters.ts';
 import { ATTEMPT_COLUMNS, ENDPOINT_COLUMNS, endpointValues, toAttempt, toDelivery, toEndpoint, toEvent, toWorkspace } from './sqlite-rows.ts';
 
 const CREATED = { created_at: 'created_at' } as const;
@@ -44,10 +45,12 @@ const ATTEMPT_SORT: Record<AttemptSortField, string> = {
 /** The embedded backend: one SQLite file in WAL mode. */
 export class SqliteStorage implements Storage {
   readonly #db: SqliteDatabase;
+  readonly #search: SearchClause;
 
   /** Opens (creating if needed) the database file at `path`; `:memory:` for a throwaway one. */
   constructor(path: string) {
     this.#db = new SqliteDatabase(path);
+    this.#search = createSqliteSearch(this.#db);
   }
 
   async migrate(): Promise<void> {
@@ -271,11 +274,11 @@ export class SqliteStorage implements Storage {
   }
 
   async listAttempts(filters: AttemptFilters, window: ListWindow<AttemptSortField>): Promise<ListPage<AttemptRecord>> {
-    return this.#list(`SELECT ${ATTEMPT_COLUMNS} FROM attempts`, attemptWhere(filters, sqliteSearch), window, ATTEMPT_SORT, toAttempt);
+    return this.#list(`SELECT ${ATTEMPT_COLUMNS} FROM attempts`, attemptWhere(filters, this.#search), window, ATTEMPT_SORT, toAttempt);
   }
 
   async countAttempts(filters: AttemptFilters): Promise<number> {
-    return this.#count('attempts', attemptWhere(filters, sqliteSearch));
+    return this.#count('attempts', attemptWhere(filters, this.#search));
   }
 
   async listAttemptsOfDelivery(workspaceId: string, deliveryId: string): Promise<AttemptRecord[]> {
@@ -289,7 +292,7 @@ export class SqliteStorage implements Storage {
   }
 
   async searchAttemptSeqs(search: string, seqs: number[]): Promise<number[]> {
-    const clause = sqliteSearch(search);
+    const clause = this.#search(search);
     return this.#db
       .all(`SELECT rowid AS seq FROM attempts WHERE rowid IN (SELECT value FROM json_each(?)) AND ${clause.sql}`, [JSON.stringify(seqs), ...clause.params])
       .map((row) => Number(row.seq));

@@ -7,13 +7,15 @@ import { workerData } from 'node:worker_threads';
 // - a PASSIVE WAL checkpoint, which never blocks the writer.
 
 const MERGE_PAGES = 64;
+const MERGE_SQL = `INSERT INTO attempts_search (attempts_search, rank) VALUES ('merge', ${MERGE_PAGES})`;
+
 const { path, intervalMs } = workerData as { path: string; intervalMs: number };
 const db = new DatabaseSync(path);
 db.exec('PRAGMA busy_timeout = 100');
-const merge = db.prepare(`INSERT INTO attempts_search (attempts_search, rank) VALUES ('merge', ${MERGE_PAGES})`);
+
 setInterval(() => {
   try {
-    merge.run();
+    db.exec(MERGE_SQL);
   } catch {
     // The table may not exist yet (migrations run after this thread starts), or the writer is busy.
   }
