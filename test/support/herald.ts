@@ -6,6 +6,7 @@ import { loadConfig } from '../../src/config.ts';
 import type { Clock } from '../../src/domain/clock.ts';
 import type { LookupFn } from '../../src/delivery/address-guard.ts';
 import { startHerald, type Herald } from '../../src/herald.ts';
+import { dropSchemas, newSchemaName, urlWithSchema } from './postgres.ts';
 
 /** A Herald started in this process on a fresh SQLite file, listening on a random port. */
 export interface TestHerald {
@@ -27,9 +28,11 @@ export async function startTestHerald(env: Record<string, string> = {}, options:
   const dbPath = join(dataDir, 'herald.db');
   const key = `hk_test_${Math.random().toString(36).slice(2)}`;
   const adminKey = `admin_test_${Math.random().toString(36).slice(2)}`;
+  // HERALD_TEST_BACKEND=postgres: a fresh schema on HERALD_TEST_DATABASE_URL instead of a SQLite file, dropped on close.
+  const pgSchema = process.env.HERALD_TEST_BACKEND === 'postgres' && env.HERALD_DATABASE_URL === undefined ? newSchemaName() : null;
   const config = loadConfig({
     HERALD_PORT: '0',
-    HERALD_DATABASE_URL: dbPath,
+    HERALD_DATABASE_URL: pgSchema ? urlWithSchema(pgSchema, undefined, { pool_size: '5' }) : dbPath,
     HERALD_API_KEY: key,
     HERALD_ADMIN_KEY: adminKey,
     HERALD_ALLOW_HTTP: 'true',
@@ -49,6 +52,7 @@ export async function startTestHerald(env: Record<string, string> = {}, options:
     api: apiClient(url, key),
     close: async () => {
       await herald.stop();
+      if (pgSchema) await dropSchemas([pgSchema]);
       if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
