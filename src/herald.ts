@@ -106,6 +106,11 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
       await app.ready();
     }
   }
+  // Several processes on one database: wake on each other's writes (polling stays as the fallback).
+  const unlisten = await Promise.all([
+    worker && storage.listen ? storage.listen('herald_deliveries', () => worker?.wake()) : null,
+    tail && storage.listen ? storage.listen('herald_attempts', () => tail.notify()) : null,
+  ]);
   worker?.start();
   retention?.start();
 
@@ -115,6 +120,7 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
     stop: () =>
       (stopping ??= (async () => {
         await app?.close();
+        for (const stop of unlisten) await stop?.();
         tail?.close();
         await retention?.stop();
         await worker?.stop();

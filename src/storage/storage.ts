@@ -165,14 +165,24 @@ export type RetryRequestResult =
   | { kind: 'queued'; delivery: DeliveryRecord }
   | { kind: 'not_found' };
 
+/** What other processes sharing the storage announce: new due deliveries, new log entries. */
+export type ChangeChannel = 'herald_deliveries' | 'herald_attempts';
+
 /**
  * Everything Herald keeps, one method per operation. Every read that takes a workspace id is scoped
  * to it: another workspace's rows are invisible (`null`, empty lists), never an error.
- * Backends: `sqlite/` (embedded default) and, later, `postgres/`.
+ * Backends: `sqlite/` (embedded default, one process) and `postgres/` (several processes, several machines).
  */
 export interface Storage {
   /** Runs pending numbered migrations. */
   migrate(): Promise<void>;
+  /**
+   * Optional capability of a backend shared by several processes: calls `onChange` when another
+   * process (or this one) wrote to `channel`, and with `null` after a lost connection came back
+   * (changes may have been missed: catch up). Resolves once listening; returns the function that stops it.
+   * Without it, workers and live tails rely on polling alone.
+   */
+  listen?(channel: ChangeChannel, onChange: (payload: string | null) => void): Promise<() => Promise<void>>;
   /** True when the database answers. */
   ping(): Promise<boolean>;
   close(): Promise<void>;
@@ -218,6 +228,11 @@ export interface Storage {
 
   /** Claims up to `limit` due deliveries, each leased for its endpoint's timeout + `leaseMarginMs`; an expired lease is claimed again. */
   claimDueDeliveries(nowMs: number, limit: number, leaseMarginMs: number): Promise<ClaimedDelivery[]>;
+  /**
+   * Takes one request slot of an endpoint's `rate_limit_per_s`, shared by every worker process.
+   * Returns 0 when taken, else the ms until one frees up.
+   */
+  takeRateSlot(endpointId: string, perSecond: number, nowMs: number): Promise<number>;
   /** Gives claimed deliveries back untouched, due again at `runAt` (e.g. held by a rate limit). */
   releaseDeliveries(releases: Array<{ deliveryId: string; runAt: number }>): Promise<void>;
   /** Records attempts and their deliveries' new state, all in one transaction. */

@@ -93,7 +93,7 @@ export class DeliveryWorker {
           const limit = Math.min(free, 256);
           const claimed = await storage.claimDueDeliveries(clock.now(), limit, leaseMarginMs);
           backlog = claimed.length === limit;
-          this.#dispatch(claimed);
+          await this.#dispatch(claimed);
           waitForSlots = backlog;
         } catch (error) {
           this.#options.logger.error({ err: coerceError(error) }, 'claiming due deliveries failed; trying again shortly');
@@ -133,13 +133,13 @@ export class DeliveryWorker {
     });
   }
 
-  #dispatch(claimed: ClaimedDelivery[]): void {
+  async #dispatch(claimed: ClaimedDelivery[]): Promise<void> {
     const held: Array<{ deliveryId: string; runAt: number }> = [];
-    const now = this.#options.clock.now();
     for (const item of claimed) {
-      const permit = item.endpoint ? this.#limiter.take(item.endpoint.id, item.endpoint.rateLimitPerS, now) : { allowed: true as const };
-      if (!permit.allowed) {
-        held.push({ deliveryId: item.delivery.id, runAt: now + permit.waitMs });
+      const now = this.#options.clock.now();
+      const waitMs = await this.#rateLimitWait(item, now);
+      if (waitMs > 0) {
+        held.push({ deliveryId: item.delivery.id, runAt: now + waitMs });
         continue;
       }
       this.#inFlight += 1;
@@ -152,6 +152,24 @@ export class DeliveryWorker {
       this.#options.storage.releaseDeliveries(held).catch((error: unknown) => {
         this.#options.logger.error({ err: coerceError(error) }, 'releasing rate-limited deliveries failed; their leases will expire');
       });
+    }
+  }
+
+  /**
+   * 0 when the endpoint's `rate_limit_per_s` lets this attempt start now, else the ms to wait. The limit
+   * is shared by every worker process (a slot taken in storage); this process's own bucket answers
+   * first, since when it says no, the shared one would too.
+   */
+  async #rateLimitWait(item: ClaimedDelivery, now: number): Promise<number> {
+    const endpoint = item.endpoint;
+    if (endpoint === null || endpoint.rateLimitPerS === null) return 0;
+    const local = this.#limiter.take(endpoint.id, endpoint.rateLimitPerS, now);
+    if (!local.allowed) return local.waitMs;
+    try {
+      return await this.#options.storage.takeRateSlot(endpoint.id, endpoint.rateLimitPerS, now);
+    } catch (error) {
+      this.#options.logger.error({ err: coerceError(error) }, 'taking a rate-limit slot failed; holding the delivery for a second');
+      return 1000;
     }
   }
 

@@ -202,6 +202,18 @@ export function runStorageSuite(name: string, open: () => Promise<Storage>): voi
       assert.equal(claimed?.endpoint, null);
     });
 
+    test('takeRateSlot: a burst of rate_limit_per_s slots, then one every 1000/R ms', async () => {
+      const { endpoint } = await seedWorkspace(storage);
+      const waits = [];
+      for (let i = 0; i < 6; i++) waits.push(await storage.takeRateSlot(endpoint.id, 5, T0));
+      assert.deepEqual(waits.slice(0, 5), [0, 0, 0, 0, 0], 'a burst of 5');
+      assert.equal(waits[5], 200, 'the 6th waits one interval');
+      assert.ok((await storage.takeRateSlot(endpoint.id, 5, T0 + 100)) > 0, 'still no slot 100 ms later');
+      assert.equal(await storage.takeRateSlot(endpoint.id, 5, T0 + 200), 0, 'a slot frees up after 200 ms');
+      assert.ok((await storage.takeRateSlot(endpoint.id, 5, T0 + 200)) > 0, 'and only one');
+      assert.equal(await storage.takeRateSlot(endpoint.id, 5, T0 + 10_000), 0, 'an idle endpoint has its burst back');
+    });
+
     test("another workspace's rows are invisible", async () => {
       const mine = await seedWorkspace(storage);
       const theirs = await seedWorkspace(storage);

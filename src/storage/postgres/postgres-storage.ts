@@ -1,6 +1,7 @@
 import { attemptWhere, deliveryWhere, eventWhere } from '../sql/filters.ts';
 import { toPage, windowSql } from '../sql/list-sql.ts';
 import { WhereBuilder } from '../sql/where-builder.ts';
+import { rateWaitMs, takeRateSlotParams, takeRateSlotSql } from '../sql/rate-limit-sql.ts';
 import type { ListPage, ListWindow } from '../list-query.ts';
 import type { ApiKeyRecord, AttemptDetail, AttemptRecord, DeliveryRecord, EndpointRecord, EventRecord, WorkspaceRecord } from '../records.ts';
 import type {
@@ -313,6 +314,12 @@ export class PostgresStorage implements Storage {
 
   async claimDueDeliveries(nowMs: number, limit: number, leaseMarginMs: number): Promise<ClaimedDelivery[]> {
     return queue.claimDueDeliveries(this.#db, nowMs, limit, leaseMarginMs);
+  }
+
+  async takeRateSlot(endpointId: string, perSecond: number, nowMs: number): Promise<number> {
+    if (await this.#db.get(takeRateSlotSql('GREATEST'), takeRateSlotParams(endpointId, perSecond, nowMs))) return 0;
+    const row = await this.#db.get('SELECT rate_tat FROM endpoints WHERE id = ?', [endpointId]);
+    return rateWaitMs(Number(row?.rate_tat ?? nowMs), perSecond, nowMs);
   }
 
   async releaseDeliveries(releases: Array<{ deliveryId: string; runAt: number }>): Promise<void> {

@@ -1,6 +1,7 @@
 import { attemptWhere, deliveryWhere, eventWhere } from '../sql/filters.ts';
 import { toPage, windowSql } from '../sql/list-sql.ts';
 import { WhereBuilder } from '../sql/where-builder.ts';
+import { rateWaitMs, takeRateSlotParams, takeRateSlotSql } from '../sql/rate-limit-sql.ts';
 import type { ListPage, ListWindow } from '../list-query.ts';
 import type { ApiKeyRecord, AttemptDetail, AttemptRecord, DeliveryRecord, EndpointRecord, EventRecord, WorkspaceRecord } from '../records.ts';
 import type {
@@ -238,6 +239,14 @@ export class SqliteStorage implements Storage {
 
   async claimDueDeliveries(nowMs: number, limit: number, leaseMarginMs: number): Promise<ClaimedDelivery[]> {
     return queue.claimDueDeliveries(this.#db, nowMs, limit, leaseMarginMs);
+  }
+
+  async takeRateSlot(endpointId: string, perSecond: number, nowMs: number): Promise<number> {
+    return this.#db.transaction(() => {
+      if (this.#db.get(takeRateSlotSql('MAX'), takeRateSlotParams(endpointId, perSecond, nowMs))) return 0;
+      const row = this.#db.get('SELECT rate_tat FROM endpoints WHERE id = ?', [endpointId]);
+      return rateWaitMs(Number(row?.rate_tat ?? nowMs), perSecond, nowMs);
+    });
   }
 
   async releaseDeliveries(releases: Array<{ deliveryId: string; runAt: number }>): Promise<void> {
