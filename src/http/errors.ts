@@ -35,7 +35,7 @@ export function installErrorHandling(app: FastifyInstance): void {
     const error = toAppError(thrown);
     const status = STATUS_OF[error.code];
     if (status >= 500) request.log.error({ err: coerceError(thrown) }, 'request failed');
-    if (error.code === 'RATE_LIMITED' && !reply.hasHeader('retry-after')) reply.header('retry-after', '1');
+    if ((error.code === 'RATE_LIMITED' || error.code === 'SERVICE_UNAVAILABLE') && !reply.hasHeader('retry-after')) reply.header('retry-after', '1');
     return reply.status(status).send(errorBody(error.code, error.message, error.details, request.id));
   });
   app.setNotFoundHandler((request, reply) =>
@@ -73,5 +73,24 @@ function toAppError(thrown: unknown): AppError {
   if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
     return new AppError('INVALID_REQUEST', error.message ?? 'the request is invalid');
   }
+  if (isStorageUnavailable(thrown)) {
+    return new AppError('SERVICE_UNAVAILABLE', 'storage is not answering; try again shortly (send an Idempotency-Key so a retry cannot publish twice)', [], { cause: thrown });
+  }
   return new AppError('INTERNAL', 'something went wrong inside Herald; the error is logged with this request id', [], { cause: thrown });
+}
+
+const NETWORK_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+
+/**
+ * True when `thrown` (or an error it wraps) says the database could not be reached or dropped the
+ * connection — a server down, restarting, out of connections, or a session terminated — as opposed to
+ * a fault in Herald: a 503 the client may retry, not a 500.
+ */
+export function isStorageUnavailable(thrown: unknown): boolean {
+  for (let error = thrown, depth = 0; error instanceof Error && depth < 5; error = error.cause, depth += 1) {
+    const code = (error as { code?: unknown }).code;
+    if (typeof code === 'string' && (NETWORK_ERRORS.has(code) || /^(08|57P0[1-3]$|53300$)/.test(code))) return true;
+    if (/^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection terminated unexpectedly)/.test(error.message)) return true;
+  }
+  return false;
 }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { DatabaseSync } from 'node:sqlite';
 import { after, before, describe, test } from 'node:test';
 import { apiClient, assertErrorShape, eventually, startTestHerald, type ApiClient, type TestHerald } from '../support/herald.ts';
+import { withAdminClient } from '../support/postgres.ts';
 import { startReceiver, type Receiver } from '../support/receiver.ts';
 import { createEndpoint, newWorkspace, publish, type Workspace } from './fixtures.ts';
 
@@ -163,17 +164,27 @@ describe('API keys, the admin key and workspace isolation', () => {
 
   test('keys are stored hashed: no plaintext key in api_keys', async () => {
     const ws = await newWorkspace(h, 'hashed');
-    const db = new DatabaseSync(h.dbPath, { readOnly: true });
-    try {
-      const rows = db.prepare('SELECT * FROM api_keys').all();
-      assert.ok(rows.length >= 2);
-      const stored = JSON.stringify(rows);
-      for (const key of [h.key, ws.key]) {
-        assert.ok(!stored.includes(key), 'a plaintext key is in api_keys');
-        assert.ok(!stored.includes(Buffer.from(key).toString('base64')), 'a base64 of a key is in api_keys');
-      }
-    } finally {
-      db.close();
+    const rows = await readApiKeys(h);
+    assert.ok(rows.length >= 2);
+    const stored = JSON.stringify(rows);
+    for (const key of [h.key, ws.key]) {
+      assert.ok(!stored.includes(key), 'a plaintext key is in api_keys');
+      assert.ok(!stored.includes(Buffer.from(key).toString('base64')), 'a base64 of a key is in api_keys');
     }
   });
 });
+
+/** Every row of `api_keys`, read past the API: from the SQLite file, or from the test's PostgreSQL schema. */
+async function readApiKeys(h: TestHerald): Promise<unknown[]> {
+  const url = h.herald.ctx.config.databaseUrl;
+  if (/^postgres(ql)?:\/\//.test(url)) {
+    const schema = new URL(url).searchParams.get('schema') ?? undefined;
+    return withAdminClient(async (client) => (await client.query('SELECT * FROM api_keys')).rows, schema);
+  }
+  const db = new DatabaseSync(h.dbPath, { readOnly: true });
+  try {
+    return db.prepare('SELECT * FROM api_keys').all();
+  } finally {
+    db.close();
+  }
+}

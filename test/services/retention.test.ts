@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { DatabaseSync } from 'node:sqlite';
 import { describe, test, type TestContext } from 'node:test';
 import { assertErrorShape, startTestHerald, type ApiClient, type TestHerald } from '../support/herald.ts';
+import { withAdminClient } from '../support/postgres.ts';
 import { startReceiver, type Receiver } from '../support/receiver.ts';
 import { waitForDelivery } from '../worker/helpers.ts';
 
@@ -108,15 +109,26 @@ describe('retention', () => {
     assert.deepEqual((await api.get('/v1/logs?search=newzebra')).json.data.map((row: Json) => row.id), [freshLog.id]);
 
     // Nothing left behind in the tables the API does not show.
-    const db = new DatabaseSync(h.dbPath, { readOnly: true });
-    try {
-      const count = (sql: string) => Number((db.prepare(sql).get() as { n: number }).n);
-      assert.equal(count('SELECT COUNT(*) AS n FROM attempt_details WHERE attempt_id NOT IN (SELECT id FROM attempts)'), 0, 'details of purged entries');
-      assert.equal(count('SELECT COUNT(*) AS n FROM attempts_search WHERE rowid NOT IN (SELECT rowid FROM attempts)'), 0, 'search rows of purged entries');
-      assert.equal(count('SELECT COUNT(*) AS n FROM event_tags WHERE event_id NOT IN (SELECT id FROM events)'), 0, 'tags of purged events');
-      assert.equal(count('SELECT COUNT(*) AS n FROM attempts_search'), count('SELECT COUNT(*) AS n FROM attempts'));
-    } finally {
-      db.close();
+    const url = h.herald.ctx.config.databaseUrl;
+    if (/^postgres(ql)?:\/\//.test(url)) {
+      // PostgreSQL keeps purged log rows (and their details) on disk, out of sight, until their day's
+      // partition is dropped (src/storage/postgres/README.md): only the tag rows can be checked here.
+      const orphanTags = await withAdminClient(
+        async (client) => Number((await client.query('SELECT COUNT(*) AS n FROM event_tags WHERE event_id NOT IN (SELECT id FROM events)')).rows[0].n),
+        new URL(url).searchParams.get('schema') ?? undefined,
+      );
+      assert.equal(orphanTags, 0, 'tags of purged events');
+    } else {
+      const db = new DatabaseSync(h.dbPath, { readOnly: true });
+      try {
+        const count = (sql: string) => Number((db.prepare(sql).get() as { n: number }).n);
+        assert.equal(count('SELECT COUNT(*) AS n FROM attempt_details WHERE attempt_id NOT IN (SELECT id FROM attempts)'), 0, 'details of purged entries');
+        assert.equal(count('SELECT COUNT(*) AS n FROM attempts_search WHERE rowid NOT IN (SELECT rowid FROM attempts)'), 0, 'search rows of purged entries');
+        assert.equal(count('SELECT COUNT(*) AS n FROM event_tags WHERE event_id NOT IN (SELECT id FROM events)'), 0, 'tags of purged events');
+        assert.equal(count('SELECT COUNT(*) AS n FROM attempts_search'), count('SELECT COUNT(*) AS n FROM attempts'));
+      } finally {
+        db.close();
+      }
     }
     assert.deepEqual(await h.herald.retention!.purgeNow(), { attempts: 0, deliveries: 0, events: 0, idempotencyKeys: 0 }, 'a second purge finds nothing');
   });

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { SqliteStorage } from '../../src/storage/sqlite/sqlite-storage.ts';
+import { openStorage } from '../../src/storage/open-storage.ts';
 import { eventually, startTestHerald } from '../support/herald.ts';
 import { startReceiver } from '../support/receiver.ts';
 import { createEndpoint, logsOf, publish, setup, sleep, waitForDelivery } from './helpers.ts';
@@ -111,12 +111,16 @@ describe('graceful stop', () => {
     await receiver.waitForRequests(1);
 
     const stopping = Date.now();
-    await h.close();
+    await h.herald.stop();
     const stoppedAfter = Date.now() - stopping;
     assert.ok(stoppedAfter >= 350, `stop waited ${stoppedAfter} ms for the attempt in flight`);
 
-    const storage = new SqliteStorage(h.dbPath);
-    t.after(() => storage.close());
+    // Read what the stopped Herald left, on its own storage (SQLite file or PostgreSQL schema), then remove it.
+    const storage = await openStorage(h.herald.ctx.config.databaseUrl);
+    t.after(async () => {
+      await storage.close();
+      await h.close();
+    });
     const [workspace] = (await storage.listWorkspaces({ sort: [{ field: 'created_at', descending: false }], limit: 10 })).rows;
     const delivery = await storage.getDelivery(workspace!.id, deliveryId);
     assert.equal(delivery?.status, 'succeeded');
