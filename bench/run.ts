@@ -115,4 +115,10 @@ mkdirSync(resultsDir, { recursive: true });
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');
 writeFileSync(join(resultsDir, `${stamp}.json`), JSON.stringify({ at: new Date().toISOString(), quick, events: EVENTS, concurrency: CONCURRENCY, rows }, null, 2));
 writeFileSync(join(resultsDir, `${stamp}.md`), `${table}\n`);
+
+// Scenario 8: the same delivery measure on PostgreSQL, with 1 and 2 worker processes (its own script,
+// since it runs Herald as separate processes); skipped with its reason when no PostgreSQL answers.
+const postgres = spawn(process.execPath, [join(import.meta.dirname, 'postgres-throughput.ts'), ...(quick ? ['--quick'] : [])], { stdio: 'inherit' });
+const [code] = (await once(postgres, 'exit')) as [number | null];
+if (code !== 0) console.log('PostgreSQL scenario not run (see above); `npm run bench:postgres` runs it alone.');
 process.exit(0);
