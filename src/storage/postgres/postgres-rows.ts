@@ -1,47 +1,17 @@
-import type { DeliveryErrorCode } from '../../domain/delivery-error.ts';
-import type { AttemptStatus, AttemptTrigger, DeliveryStatus, EndpointMethod } from '../../domain/statuses.ts';
-import type { AttemptDetail, AttemptRecord, DeliveryRecord, EndpointRecord, EventRecord, WorkspaceRecord } from '../records.ts';
+import type { AttemptDetail, AttemptRecord, EndpointRecord } from '../records.ts';
 import type { PgRow, SqlParam } from './postgres-database.ts';
 
-// Rows as PostgreSQL stores them ↔ the records the rest of Herald uses. Only this file knows the
-// columns' encodings: bigint and numeric arrive as numbers (the pool's type parsers), booleans as
-// booleans, JSON columns as text.
+export { toAttempt, toDelivery, toEndpoint, toEvent, toWorkspace } from '../sql/row-readers.ts';
+
+// Records → the values PostgreSQL stores (bigint and numeric arrive back as numbers through the pool's
+// type parsers, booleans as booleans, JSON as text); reading the main rows back is shared by every SQL
+// backend (../sql/row-readers.ts).
 
 const text = (value: unknown): string => String(value ?? '');
-const textOrNull = (value: unknown): string | null => (value === null || value === undefined ? null : String(value));
-const num = (value: unknown): number => Number(value ?? 0);
-const numOrNull = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
 const json = <T>(value: unknown): T => JSON.parse(text(value)) as T;
-
-export function toWorkspace(row: PgRow): WorkspaceRecord {
-  return { id: text(row.id), name: text(row.name), createdAt: num(row.created_at) };
-}
 
 export const ENDPOINT_COLUMNS =
   'id, workspace_id, url, description, event_types, method, headers, secret, previous_secret, previous_secret_expires_at, enabled, disabled_reason, timeout_ms, max_attempts, rate_limit_per_s, metadata, created_at, updated_at';
-
-export function toEndpoint(row: PgRow): EndpointRecord {
-  return {
-    id: text(row.id),
-    workspaceId: text(row.workspace_id),
-    url: text(row.url),
-    description: textOrNull(row.description),
-    eventTypes: row.event_types === null ? null : json<string[]>(row.event_types),
-    method: text(row.method) as EndpointMethod,
-    headers: json<Record<string, string>>(row.headers),
-    secret: text(row.secret),
-    previousSecret: textOrNull(row.previous_secret),
-    previousSecretExpiresAt: numOrNull(row.previous_secret_expires_at),
-    enabled: row.enabled === true,
-    disabledReason: textOrNull(row.disabled_reason),
-    timeoutMs: num(row.timeout_ms),
-    maxAttempts: num(row.max_attempts),
-    rateLimitPerS: numOrNull(row.rate_limit_per_s),
-    metadata: json<Record<string, unknown>>(row.metadata),
-    createdAt: num(row.created_at),
-    updatedAt: num(row.updated_at),
-  };
-}
 
 /** Column name → value for an endpoint insert or update (only the fields present). */
 export function endpointValues(endpoint: Partial<EndpointRecord>): Record<string, SqlParam> {
@@ -65,41 +35,8 @@ export function endpointValues(endpoint: Partial<EndpointRecord>): Record<string
   return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined)) as Record<string, SqlParam>;
 }
 
-export function toEvent(row: PgRow): EventRecord {
-  return {
-    id: text(row.id),
-    workspaceId: text(row.workspace_id),
-    type: text(row.type),
-    payload: text(row.payload),
-    tags: json<Record<string, string>>(row.tags),
-    createdAt: num(row.created_at),
-  };
-}
-
 export const DELIVERY_COLUMNS =
   'id, workspace_id, event_id, endpoint_id, endpoint_url, event_type, status, attempt_count, run_at, next_trigger, created_at, delivered_at, response_status, response_latency_ms, last_error_code, last_error_message, tags';
-
-export function toDelivery(row: PgRow): DeliveryRecord {
-  const code = textOrNull(row.last_error_code);
-  return {
-    id: text(row.id),
-    workspaceId: text(row.workspace_id),
-    eventId: text(row.event_id),
-    endpointId: text(row.endpoint_id),
-    endpointUrl: text(row.endpoint_url),
-    eventType: text(row.event_type),
-    status: text(row.status) as DeliveryStatus,
-    attemptCount: num(row.attempt_count),
-    runAt: numOrNull(row.run_at),
-    nextTrigger: text(row.next_trigger) as AttemptTrigger,
-    createdAt: num(row.created_at),
-    deliveredAt: numOrNull(row.delivered_at),
-    responseStatus: numOrNull(row.response_status),
-    responseLatencyMs: numOrNull(row.response_latency_ms),
-    lastError: code === null ? null : { code: code as DeliveryErrorCode, message: text(row.last_error_message) },
-    tags: json<Record<string, string>>(row.tags),
-  };
-}
 
 /** The attempts columns a log entry is read from and written to, in `attemptColumns()` order. */
 export const ATTEMPT_COLUMN_LIST = [
@@ -117,38 +54,6 @@ export const ATTEMPT_COLUMN_TYPES: Record<(typeof ATTEMPT_COLUMN_LIST)[number], 
   duration_ms: 'integer', dns_ms: 'integer', connect_ms: 'integer', tls_ms: 'integer', ttfb_ms: 'integer', will_retry: 'boolean',
   next_attempt_at: 'bigint', tags: 'text', created_at: 'bigint', completed_at: 'bigint',
 };
-
-export function toAttempt(row: PgRow): AttemptRecord {
-  const code = textOrNull(row.error_code);
-  const httpStatus = num(row.http_status);
-  return {
-    id: text(row.id),
-    workspaceId: text(row.workspace_id),
-    deliveryId: text(row.delivery_id),
-    eventId: text(row.event_id),
-    endpointId: text(row.endpoint_id),
-    endpointUrl: text(row.endpoint_url),
-    eventType: text(row.event_type),
-    attempt: num(row.attempt),
-    trigger: text(row.trigger) as AttemptTrigger,
-    status: text(row.status) as AttemptStatus,
-    httpMethod: text(row.http_method),
-    httpStatus: httpStatus === 0 ? null : httpStatus,
-    error: code === null ? null : { code: code as DeliveryErrorCode, message: text(row.error_message) },
-    durationMs: num(row.duration_ms),
-    timings: {
-      dnsMs: numOrNull(row.dns_ms),
-      connectMs: numOrNull(row.connect_ms),
-      tlsMs: numOrNull(row.tls_ms),
-      ttfbMs: numOrNull(row.ttfb_ms),
-    },
-    willRetry: row.will_retry === true,
-    nextAttemptAt: numOrNull(row.next_attempt_at),
-    tags: json<Record<string, string>>(row.tags),
-    createdAt: num(row.created_at),
-    completedAt: num(row.completed_at),
-  };
-}
 
 /** The attempts row's values, in ATTEMPT_COLUMN_LIST order. */
 export function attemptValues(a: AttemptRecord): Array<string | number | boolean | null> {
