@@ -23,7 +23,9 @@ export function attemptStats(db: SqliteDatabase, query: StatsQuery): AttemptStat
   const params = [...scopeParams, query.since, query.until];
 
   const deliveriesByStatus: Record<string, number> = {};
-  for (const row of db.all(`SELECT status, COUNT(*) AS n FROM deliveries WHERE ${window} GROUP BY status`, params)) {
+  // Naming every status lets the planner read the covering (workspace, status, created_at) index: 108 ms → 28 ms.
+  const everyStatus = `status IN ('queued', 'delivering', 'succeeded', 'pending_retry', 'failed_permanent')`;
+  for (const row of db.all(`SELECT status, COUNT(*) AS n FROM deliveries WHERE ${window} AND ${everyStatus} GROUP BY status`, params)) {
     deliveriesByStatus[String(row.status)] = Number(row.n);
   }
 
@@ -31,7 +33,9 @@ export function attemptStats(db: SqliteDatabase, query: StatsQuery): AttemptStat
   const byErrorCode: Record<string, number> = {};
   const buckets = new Map<number, { succeeded: number; failed: number }>();
   const groups = db.all(
-    `SELECT (created_at - ?) / ? AS bucket, status, http_status / 100 AS class, error_code, COUNT(*) AS n
+    // CAST: node:sqlite binds JS numbers as REAL, and a REAL division made one group per entry (141,619
+    // groups instead of 480 on a million entries: 878 ms → 206 ms).
+    `SELECT (created_at - CAST(? AS INTEGER)) / CAST(? AS INTEGER) AS bucket, status, http_status / 100 AS class, error_code, COUNT(*) AS n
      FROM attempts WHERE ${window} GROUP BY bucket, status, class, error_code`,
     [query.since, query.bucketMs, ...params],
   );
@@ -119,11 +123,14 @@ export function purgeBatch(db: SqliteDatabase, cutoff: number, idempotencyCutoff
          SELECT rowid FROM deliveries WHERE created_at < ? AND status IN ('succeeded', 'failed_permanent') ORDER BY created_at LIMIT ?)`,
       [cutoff, limit],
     );
+    // Only the oldest expired events are looked at (10 × limit of them): scanning every expired event
+    // that still has deliveries, batch after batch, made the purge quadratic (~150 ms a batch on a
+    // million entries). An old event whose delivery never finishes holds back at most 10 × limit others.
     const events = db.all(
-      `SELECT id, workspace_id, tags FROM events e
-       WHERE created_at < ? AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id)
+      `SELECT id, workspace_id, tags FROM (SELECT id, workspace_id, tags, created_at FROM events WHERE created_at < ? ORDER BY created_at LIMIT ?) e
+       WHERE NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id)
        ORDER BY created_at LIMIT ?`,
-      [cutoff, limit],
+      [cutoff, limit * 10, limit],
     );
     for (const event of events) {
       // By the whole primary key, one per tag (the event's own list): (workspace_id, event_id) alone

@@ -12,6 +12,7 @@ const MERGE_SQL = `INSERT INTO attempts_search (attempts_search, rank) VALUES ('
 const { path, intervalMs } = workerData as { path: string; intervalMs: number };
 const db = new DatabaseSync(path);
 db.exec('PRAGMA busy_timeout = 100');
+db.exec('PRAGMA synchronous = NORMAL'); // as the main connection: shorter merge transactions
 
 setInterval(() => {
   try {
