@@ -1,5 +1,6 @@
+import { foldStats, statsWindow } from '../sql/attempt-stats.ts';
 import type { AttemptStatsRaw, PurgeCounts, StatsQuery } from '../storage.ts';
-import type { PostgresDatabase, SqlExecutor, SqlParam } from './postgres-database.ts';
+import type { PostgresDatabase, SqlExecutor } from './postgres-database.ts';
 import { NOT_PURGED, advanceLogHorizon } from './postgres-log-horizon.ts';
 import type { AttemptPartitions } from './postgres-partitions.ts';
 
@@ -7,49 +8,20 @@ import type { AttemptPartitions } from './postgres-partitions.ts';
 
 /** Two grouped scans of the window: counts by bucket × outcome × class × code, and the exact latency distribution. */
 export async function attemptStats(db: SqlExecutor, query: StatsQuery): Promise<AttemptStatsRaw> {
-  const scope = query.endpointId === undefined ? 'workspace_id = ?' : 'workspace_id = ? AND endpoint_id = ?';
-  const scopeParams: SqlParam[] = query.endpointId === undefined ? [query.workspaceId] : [query.workspaceId, query.endpointId];
-  const window = `${scope} AND created_at >= ? AND created_at < ?`;
-  const params = [...scopeParams, query.since, query.until];
-
-  const deliveriesByStatus: Record<string, number> = {};
-  for (const row of await db.all(`SELECT status, COUNT(*) AS n FROM deliveries WHERE ${window} GROUP BY status`, params)) {
-    deliveriesByStatus[String(row.status)] = Number(row.n);
-  }
-
-  const byStatusClass: Record<string, number> = {};
-  const byErrorCode: Record<string, number> = {};
-  const buckets = new Map<number, { succeeded: number; failed: number }>();
+  const { sql: window, params } = statsWindow(query);
+  const deliveries = await db.all(`SELECT status, COUNT(*) AS n FROM deliveries WHERE ${window} GROUP BY status`, params);
   const groups = await db.all(
     `SELECT (created_at - ?::bigint) / ?::bigint AS bucket, status, http_status / 100 AS class, error_code, COUNT(*) AS n
      FROM attempts WHERE ${window} AND ${NOT_PURGED} GROUP BY 1, 2, 3, 4`,
     [query.since, query.bucketMs, ...params],
   );
-  for (const row of groups) {
-    const n = Number(row.n);
-    const klass = Number(row.class) === 0 ? 'none' : `${Number(row.class)}xx`;
-    byStatusClass[klass] = (byStatusClass[klass] ?? 0) + n;
-    if (row.error_code !== null) byErrorCode[String(row.error_code)] = (byErrorCode[String(row.error_code)] ?? 0) + n;
-    const bucket = Number(row.bucket);
-    const counts = buckets.get(bucket) ?? { succeeded: 0, failed: 0 };
-    if (row.status === 'succeeded') counts.succeeded += n;
-    else counts.failed += n;
-    buckets.set(bucket, counts);
-  }
-
-  const durations = (
-    await db.all(
-      `SELECT duration_ms, COUNT(*) AS n FROM attempts
-       WHERE ${window} AND ${NOT_PURGED} AND (error_code IS NULL OR error_code <> 'ENDPOINT_DISABLED')
-       GROUP BY duration_ms ORDER BY duration_ms`,
-      params,
-    )
-  ).map((row) => ({ durationMs: Number(row.duration_ms), count: Number(row.n) }));
-
-  const series = [...buckets.entries()]
-    .sort(([a], [b]) => a - b)
-    .map(([bucket, counts]) => ({ bucketStart: query.since + bucket * query.bucketMs, ...counts }));
-  return { deliveriesByStatus, durations, byStatusClass, byErrorCode, series };
+  const durations = await db.all(
+    `SELECT duration_ms, COUNT(*) AS n FROM attempts
+     WHERE ${window} AND ${NOT_PURGED} AND (error_code IS NULL OR error_code <> 'ENDPOINT_DISABLED')
+     GROUP BY duration_ms ORDER BY duration_ms`,
+    params,
+  );
+  return foldStats(query, deliveries, groups, durations);
 }
 
 /** Queues a manual attempt of each delivery now, or right after the attempt in flight; returns how many exist. */

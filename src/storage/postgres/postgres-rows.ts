@@ -1,6 +1,8 @@
+import { endpointValues as sharedEndpointValues } from '../sql/columns.ts';
 import type { AttemptDetail, AttemptRecord, EndpointRecord } from '../records.ts';
 import type { PgRow, SqlParam } from './postgres-database.ts';
 
+export { ENDPOINT_COLUMNS } from '../sql/columns.ts';
 export { toAttempt, toDelivery, toEndpoint, toEvent, toWorkspace } from '../sql/row-readers.ts';
 
 // Records → the values PostgreSQL stores (bigint and numeric arrive back as numbers through the pool's
@@ -10,29 +12,9 @@ export { toAttempt, toDelivery, toEndpoint, toEvent, toWorkspace } from '../sql/
 const text = (value: unknown): string => String(value ?? '');
 const json = <T>(value: unknown): T => JSON.parse(text(value)) as T;
 
-export const ENDPOINT_COLUMNS =
-  'id, workspace_id, url, description, event_types, method, headers, secret, previous_secret, previous_secret_expires_at, enabled, disabled_reason, timeout_ms, max_attempts, rate_limit_per_s, metadata, created_at, updated_at';
-
-/** Column name → value for an endpoint insert or update (only the fields present). */
+/** Column name → value for an endpoint insert or update, booleans as booleans. */
 export function endpointValues(endpoint: Partial<EndpointRecord>): Record<string, SqlParam> {
-  const values: Record<string, SqlParam | undefined> = {
-    url: endpoint.url,
-    description: endpoint.description,
-    event_types: endpoint.eventTypes === undefined ? undefined : endpoint.eventTypes === null ? null : JSON.stringify(endpoint.eventTypes),
-    method: endpoint.method,
-    headers: endpoint.headers === undefined ? undefined : JSON.stringify(endpoint.headers),
-    secret: endpoint.secret,
-    previous_secret: endpoint.previousSecret,
-    previous_secret_expires_at: endpoint.previousSecretExpiresAt,
-    enabled: endpoint.enabled,
-    disabled_reason: endpoint.disabledReason,
-    timeout_ms: endpoint.timeoutMs,
-    max_attempts: endpoint.maxAttempts,
-    rate_limit_per_s: endpoint.rateLimitPerS,
-    metadata: endpoint.metadata === undefined ? undefined : JSON.stringify(endpoint.metadata),
-    updated_at: endpoint.updatedAt,
-  };
-  return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined)) as Record<string, SqlParam>;
+  return sharedEndpointValues(endpoint, (value) => value);
 }
 
 export const DELIVERY_COLUMNS =

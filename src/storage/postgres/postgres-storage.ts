@@ -1,6 +1,7 @@
 import { attemptWhere, deliveryWhere, eventWhere } from '../sql/filters.ts';
 import { toPage, windowSql } from '../sql/list-sql.ts';
 import { WhereBuilder } from '../sql/where-builder.ts';
+import { ATTEMPT_SORT, CREATED_SORT, DELIVERY_SORT, ENDPOINT_SORT } from '../sql/columns.ts';
 import { rateWaitMs, takeRateSlotParams, takeRateSlotSql } from '../sql/rate-limit-sql.ts';
 import type { ListPage, ListWindow } from '../list-query.ts';
 import type { ApiKeyRecord, AttemptDetail, AttemptRecord, DeliveryRecord, EndpointRecord, EventRecord, WorkspaceRecord } from '../records.ts';
@@ -38,15 +39,6 @@ import { ATTEMPT_COLUMNS, DELIVERY_COLUMNS, ENDPOINT_COLUMNS, endpointValues, to
 import { postgresSearch } from './postgres-search.ts';
 import { parsePostgresUrl } from './postgres-url.ts';
 
-const CREATED = { created_at: 'created_at' } as const;
-const ENDPOINT_SORT: Record<EndpointSortField, string> = { created_at: 'created_at', updated_at: 'updated_at' };
-const DELIVERY_SORT: Record<DeliverySortField, string> = { created_at: 'created_at', attempt_count: 'attempt_count' };
-const ATTEMPT_SORT: Record<AttemptSortField, string> = {
-  created_at: 'created_at',
-  duration_ms: 'duration_ms',
-  http_status: 'http_status',
-  attempt: 'attempt',
-};
 /** How long `ping()` waits for an answer before saying the database is down. */
 const PING_TIMEOUT_MS = 1500;
 
@@ -167,7 +159,7 @@ export class PostgresStorage implements Storage {
   }
 
   async listWorkspaces(window: ListWindow<'created_at'>): Promise<ListPage<WorkspaceRecord>> {
-    return this.#list('SELECT * FROM workspaces', new WhereBuilder(), window, CREATED, toWorkspace);
+    return this.#list('SELECT * FROM workspaces', new WhereBuilder(), window, CREATED_SORT, toWorkspace);
   }
 
   async countWorkspaces(): Promise<number> {
@@ -277,7 +269,7 @@ export class PostgresStorage implements Storage {
   }
 
   async listEvents(filters: EventFilters, window: ListWindow<EventSortField>): Promise<ListPage<EventRecord>> {
-    return this.#list('SELECT * FROM events', eventWhere(filters), window, CREATED, toEvent);
+    return this.#list('SELECT * FROM events', eventWhere(filters), window, CREATED_SORT, toEvent);
   }
 
   async countEvents(filters: EventFilters): Promise<number> {

@@ -1,34 +1,16 @@
+import { endpointValues as sharedEndpointValues } from '../sql/columns.ts';
 import type { AttemptRecord, EndpointRecord } from '../records.ts';
 import type { SqlValue } from './sqlite-database.ts';
 
+export { ENDPOINT_COLUMNS } from '../sql/columns.ts';
 export { toAttempt, toDelivery, toEndpoint, toEvent, toWorkspace } from '../sql/row-readers.ts';
 
 // Records → the values SQLite stores (booleans as 0/1, JSON as text); reading rows back is shared by
 // every SQL backend (../sql/row-readers.ts).
 
-export const ENDPOINT_COLUMNS =
-  'id, workspace_id, url, description, event_types, method, headers, secret, previous_secret, previous_secret_expires_at, enabled, disabled_reason, timeout_ms, max_attempts, rate_limit_per_s, metadata, created_at, updated_at';
-
-/** Column name → value for an endpoint insert or update. */
+/** Column name → value for an endpoint insert or update, booleans as 0/1. */
 export function endpointValues(endpoint: Partial<EndpointRecord>): Record<string, SqlValue> {
-  const values: Record<string, SqlValue | undefined> = {
-    url: endpoint.url,
-    description: endpoint.description,
-    event_types: endpoint.eventTypes === undefined ? undefined : endpoint.eventTypes === null ? null : JSON.stringify(endpoint.eventTypes),
-    method: endpoint.method,
-    headers: endpoint.headers === undefined ? undefined : JSON.stringify(endpoint.headers),
-    secret: endpoint.secret,
-    previous_secret: endpoint.previousSecret,
-    previous_secret_expires_at: endpoint.previousSecretExpiresAt,
-    enabled: endpoint.enabled === undefined ? undefined : endpoint.enabled ? 1 : 0,
-    disabled_reason: endpoint.disabledReason,
-    timeout_ms: endpoint.timeoutMs,
-    max_attempts: endpoint.maxAttempts,
-    rate_limit_per_s: endpoint.rateLimitPerS,
-    metadata: endpoint.metadata === undefined ? undefined : JSON.stringify(endpoint.metadata),
-    updated_at: endpoint.updatedAt,
-  };
-  return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined)) as Record<string, SqlValue>;
+  return sharedEndpointValues(endpoint, (value) => (value ? 1 : 0));
 }
 
 export const ATTEMPT_COLUMNS =

@@ -1,6 +1,7 @@
 import { attemptWhere, deliveryWhere, eventWhere } from '../sql/filters.ts';
 import { toPage, windowSql } from '../sql/list-sql.ts';
 import { WhereBuilder } from '../sql/where-builder.ts';
+import { ATTEMPT_SORT, CREATED_SORT, DELIVERY_SORT, ENDPOINT_SORT } from '../sql/columns.ts';
 import { rateWaitMs, takeRateSlotParams, takeRateSlotSql } from '../sql/rate-limit-sql.ts';
 import type { ListPage, ListWindow } from '../list-query.ts';
 import type { ApiKeyRecord, AttemptDetail, AttemptRecord, DeliveryRecord, EndpointRecord, EventRecord, WorkspaceRecord } from '../records.ts';
@@ -33,15 +34,6 @@ import { createSqliteSearch } from './sqlite-search.ts';
 import type { SearchClause } from '../sql/filters.ts';
 import { ATTEMPT_COLUMNS, ENDPOINT_COLUMNS, endpointValues, toAttempt, toDelivery, toEndpoint, toEvent, toWorkspace } from './sqlite-rows.ts';
 
-const CREATED = { created_at: 'created_at' } as const;
-const ENDPOINT_SORT: Record<EndpointSortField, string> = { created_at: 'created_at', updated_at: 'updated_at' };
-const DELIVERY_SORT: Record<DeliverySortField, string> = { created_at: 'created_at', attempt_count: 'attempt_count' };
-const ATTEMPT_SORT: Record<AttemptSortField, string> = {
-  created_at: 'created_at',
-  duration_ms: 'duration_ms',
-  http_status: 'http_status',
-  attempt: 'attempt',
-};
 
 /** The embedded backend: one SQLite file in WAL mode. */
 export class SqliteStorage implements Storage {
@@ -86,7 +78,7 @@ export class SqliteStorage implements Storage {
   }
 
   async listWorkspaces(window: ListWindow<'created_at'>): Promise<ListPage<WorkspaceRecord>> {
-    return this.#list('SELECT * FROM workspaces', new WhereBuilder(), window, CREATED, toWorkspace);
+    return this.#list('SELECT * FROM workspaces', new WhereBuilder(), window, CREATED_SORT, toWorkspace);
   }
 
   async countWorkspaces(): Promise<number> {
@@ -206,7 +198,7 @@ export class SqliteStorage implements Storage {
   }
 
   async listEvents(filters: EventFilters, window: ListWindow<EventSortField>): Promise<ListPage<EventRecord>> {
-    return this.#list('SELECT * FROM events', eventWhere(filters), window, CREATED, toEvent);
+    return this.#list('SELECT * FROM events', eventWhere(filters), window, CREATED_SORT, toEvent);
   }
 
   async countEvents(filters: EventFilters): Promise<number> {
