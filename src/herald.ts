@@ -5,7 +5,7 @@ import type { Config } from './config.ts';
 import { systemClock, type Clock } from './domain/clock.ts';
 import { RateLimiter } from './domain/rate-limiter.ts';
 import type { LookupFn } from './delivery/address-guard.ts';
-import { createSender } from './delivery/sender.ts';
+import { createSender, type Sender } from './delivery/sender.ts';
 import { buildApp } from './http/app.ts';
 import { Metrics } from './http/metrics.ts';
 import { bootstrapDefaultWorkspace } from './services/auth-service.ts';
@@ -65,8 +65,9 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
     ? null
     : new RetentionPurger({ storage, clock, logger, retentionDays: config.retentionDays, intervalMs: config.purgeIntervalMs });
 
+  let sender: Sender | null = null;
   if (config.role !== 'api') {
-    const sender = createSender({
+    sender = createSender({
       allowPrivateNetworks: config.allowPrivateNetworks,
       userAgent: USER_AGENT,
       now: () => clock.now(),
@@ -84,11 +85,6 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
         if (events.length > 0) void publishOperationalEvents(ctx, logger, events);
       },
     });
-    const stopSender = worker.stop.bind(worker);
-    worker.stop = async () => {
-      await stopSender();
-      await sender.close();
-    };
   }
 
   let app: FastifyInstance | null = null;
@@ -124,6 +120,7 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
         tail?.close();
         await retention?.stop();
         await worker?.stop();
+        await sender?.close();
         await storage.close();
       })()),
   };
