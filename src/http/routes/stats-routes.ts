@@ -12,13 +12,14 @@ import { AuthErrors, ErrorResponse, IdParams, Timestamp } from '../schemas/commo
 
 /** The default window: the last 24 hours. */
 const DEFAULT_WINDOW_MS = 86_400_000;
+const MINUTE_MS = 60_000;
 const STATS_PARAMS = ['since', 'until', 'bucket'];
 
 const Count = Type.Integer({ minimum: 0 });
 
 const StatsQuery = Type.Object(
   {
-    since: Type.Optional(Type.String({ description: 'Start of the window, inclusive (ISO 8601); default until − 24 h' })),
+    since: Type.Optional(Type.String({ description: 'Start of the window, inclusive (ISO 8601); default until − 24 h rounded down to a whole minute (whole minutes are read from pre-aggregated rollups)' })),
     until: Type.Optional(Type.String({ description: 'End of the window, exclusive (ISO 8601); default now' })),
     bucket: Type.Optional(Type.String({
       description: 'Series bucket size (1m, 5m, 1h, 1d…); default: the smallest of 1m, 5m, 15m, 1h, 6h, 1d giving at most 120 points. At most 1,000 buckets.',
@@ -90,7 +91,8 @@ function parseStatsQuery(query: RawQuery, now: number): { since: number; until: 
     values[name] = raw;
   }
   const until = timeParam('until', values.until) ?? now;
-  const since = timeParam('since', values.since) ?? until - DEFAULT_WINDOW_MS;
+  // The default starts on a whole minute, so the series' buckets line up with the minute rollups.
+  const since = timeParam('since', values.since) ?? Math.floor((until - DEFAULT_WINDOW_MS) / MINUTE_MS) * MINUTE_MS;
   if (since >= until) throw invalidRequest('since', 'must be before until');
   if (values.bucket === undefined) return { since, until };
   const bucketMs = parseDuration(values.bucket);

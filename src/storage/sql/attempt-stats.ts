@@ -18,7 +18,7 @@ export function statsWindow(query: StatsQuery): { sql: string; params: Array<str
  */
 export function foldStats(query: StatsQuery, deliveryRows: Row[], groupRows: Row[], durationRows: Row[]): AttemptStatsRaw {
   const deliveriesByStatus: Record<string, number> = {};
-  for (const row of deliveryRows) deliveriesByStatus[String(row.status)] = Number(row.n);
+  for (const row of deliveryRows) deliveriesByStatus[String(row.status)] = (deliveriesByStatus[String(row.status)] ?? 0) + Number(row.n);
 
   const byStatusClass: Record<string, number> = {};
   const byErrorCode: Record<string, number> = {};

@@ -31,6 +31,7 @@ import { SqliteDatabase, type SqlValue } from './sqlite-database.ts';
 import * as queue from './sqlite-delivery-queue.ts';
 import * as maintenance from './sqlite-log-maintenance.ts';
 import { createSqliteSearch } from './sqlite-search.ts';
+import { attemptStats } from './sqlite-stats.ts';
 import type { SearchClause } from '../sql/filters.ts';
 import { ATTEMPT_COLUMNS, ENDPOINT_COLUMNS, endpointValues, toAttempt, toDelivery, toEndpoint, toEvent, toWorkspace } from './sqlite-rows.ts';
 
@@ -304,7 +305,7 @@ export class SqliteStorage implements Storage {
   }
 
   async attemptStats(query: StatsQuery): Promise<AttemptStatsRaw> {
-    return maintenance.attemptStats(this.#db, query);
+    return attemptStats(this.#db, query);
   }
 
   async requestRetries(workspaceId: string, deliveryIds: string[], nowMs: number): Promise<number> {

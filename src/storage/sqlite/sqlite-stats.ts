@@ -1,0 +1,103 @@
+import type { AttemptStatsRaw, StatsQuery } from '../storage.ts';
+import { foldStats, statsWindow } from '../sql/attempt-stats.ts';
+import type { SqliteDatabase, SqlRow } from './sqlite-database.ts';
+
+// `/stats` on SQLite. The rollup tables of migration 006 (kept exact by triggers) answer the whole
+// minutes (counts) and whole hours (latency) of a window; the log itself answers only the edges,
+// so a 24 h window reads a few thousand rollup rows instead of every attempt in it.
+
+const MINUTE_MS = 60_000;
+const HOUR_MS = 3_600_000;
+
+type Span = { from: number; to: number };
+
+/**
+ * Counts by delivery status, attempts by bucket × outcome × class × code, and the exact latency
+ * distribution of `[since, until)`. The series' buckets start at `since`, so the minute rollups can
+ * answer them only when `since` and the bucket are whole minutes; other windows read the log alone.
+ */
+export function attemptStats(db: SqliteDatabase, query: StatsQuery): AttemptStatsRaw {
+  const scope = query.endpointId ?? '';
+  const minuteAligned = query.since % MINUTE_MS === 0 && query.bucketMs % MINUTE_MS === 0;
+  const minutes = minuteAligned ? wholeUnits(query, MINUTE_MS) : null;
+  const hours = wholeUnits(query, HOUR_MS);
+
+  const deliveries: SqlRow[] = [];
+  const groups: SqlRow[] = [];
+  if (minutes) {
+    deliveries.push(...db.all(
+      `SELECT status, SUM(n) AS n FROM delivery_rollups
+       WHERE workspace_id = ? AND endpoint_id = ? AND minute >= ? AND minute < ? GROUP BY status`,
+      [query.workspaceId, scope, minutes.from, minutes.to],
+    ));
+    groups.push(...db.all(
+      `SELECT (minute - CAST(? AS INTEGER)) / CAST(? AS INTEGER) AS bucket, status, http_class AS class, NULLIF(error_code, '') AS error_code, SUM(n) AS n
+       FROM attempt_rollups WHERE workspace_id = ? AND endpoint_id = ? AND minute >= ? AND minute < ?
+       GROUP BY bucket, status, class, error_code`,
+      [query.since, query.bucketMs, query.workspaceId, scope, minutes.from, minutes.to],
+    ));
+  }
+  for (const span of edges(query, minutes)) {
+    deliveries.push(...rawDeliveries(db, query, span));
+    groups.push(...rawGroups(db, query, span));
+  }
+
+  const durations = new Map<number, number>();
+  const addDurations = (rows: SqlRow[]) => {
+    for (const row of rows) durations.set(Number(row.duration_ms), (durations.get(Number(row.duration_ms)) ?? 0) + Number(row.n));
+  };
+  if (hours) {
+    addDurations(db.all(
+      `SELECT duration_ms, SUM(n) AS n FROM latency_rollups
+       WHERE workspace_id = ? AND endpoint_id = ? AND hour >= ? AND hour < ? GROUP BY duration_ms`,
+      [query.workspaceId, scope, hours.from, hours.to],
+    ));
+  }
+  for (const span of edges(query, hours)) addDurations(rawDurations(db, query, span));
+  const durationRows = [...durations.entries()].sort(([a], [b]) => a - b).map(([duration_ms, n]) => ({ duration_ms, n }));
+
+  return foldStats(query, deliveries, groups, durationRows);
+}
+
+/** The whole `unit`s inside the window, or null when there are none. */
+function wholeUnits(query: StatsQuery, unit: number): Span | null {
+  const from = Math.ceil(query.since / unit) * unit;
+  const to = Math.floor(query.until / unit) * unit;
+  return from < to ? { from, to } : null;
+}
+
+/** The parts of the window the rollups do not cover (the whole window when they cover nothing). */
+function edges(query: StatsQuery, covered: Span | null): Span[] {
+  if (!covered) return [{ from: query.since, to: query.until }];
+  return [{ from: query.since, to: covered.from }, { from: covered.to, to: query.until }].filter((span) => span.from < span.to);
+}
+
+function spanQuery(query: StatsQuery, span: Span): StatsQuery {
+  return { ...query, since: span.from, until: span.to };
+}
+
+function rawDeliveries(db: SqliteDatabase, query: StatsQuery, span: Span): SqlRow[] {
+  const { sql: window, params } = statsWindow(spanQuery(query, span));
+  // Naming every status lets the planner read the covering (workspace, status, created_at) index.
+  const everyStatus = `status IN ('queued', 'delivering', 'succeeded', 'pending_retry', 'failed_permanent')`;
+  return db.all(`SELECT status, COUNT(*) AS n FROM deliveries WHERE ${window} AND ${everyStatus} GROUP BY status`, params);
+}
+
+function rawGroups(db: SqliteDatabase, query: StatsQuery, span: Span): SqlRow[] {
+  const { sql: window, params } = statsWindow(spanQuery(query, span));
+  // CAST: node:sqlite binds JS numbers as REAL, and a REAL division made one group per entry.
+  return db.all(
+    `SELECT (created_at - CAST(? AS INTEGER)) / CAST(? AS INTEGER) AS bucket, status, http_status / 100 AS class, error_code, COUNT(*) AS n
+     FROM attempts WHERE ${window} GROUP BY bucket, status, class, error_code`,
+    [query.since, query.bucketMs, ...params],
+  );
+}
+
+function rawDurations(db: SqliteDatabase, query: StatsQuery, span: Span): SqlRow[] {
+  const { sql: window, params } = statsWindow(spanQuery(query, span));
+  return db.all(
+    `SELECT duration_ms, COUNT(*) AS n FROM attempts
+     WHERE ${window} AND (error_code IS NULL OR error_code <> 'ENDPOINT_DISABLED') GROUP BY duration_ms`,
+    params,
+  );
+}

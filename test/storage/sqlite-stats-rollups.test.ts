@@ -1,0 +1,151 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { after, before, describe, test } from 'node:test';
+import { generateLog, type GeneratedLog } from '../../bench/generate-log.ts';
+import { foldStats } from '../../src/storage/sql/attempt-stats.ts';
+import { SqliteStorage } from '../../src/storage/sqlite/sqlite-storage.ts';
+import type { AttemptStatsRaw, StatsQuery } from '../../src/storage/storage.ts';
+
+// The rollups of migration 006 must give the same answers as the log itself, for any window, after
+// any status change. The oracle groups the raw tables the way /stats did before rollups existed.
+
+const MINUTE = 60_000;
+const HOUR = 3_600_000;
+const DAY = 86_400_000;
+
+/** /stats straight from the log: every attempt and delivery in the window, grouped. */
+function oracle(db: DatabaseSync, query: StatsQuery): AttemptStatsRaw {
+  const scope = query.endpointId === undefined ? 'workspace_id = ?' : 'workspace_id = ? AND endpoint_id = ?';
+  const params = [query.workspaceId, ...(query.endpointId === undefined ? [] : [query.endpointId]), query.since, query.until];
+  const where = `${scope} AND created_at >= ? AND created_at < ?`;
+  const deliveries = db.prepare(`SELECT status, COUNT(*) AS n FROM deliveries WHERE ${where} GROUP BY status`).all(...params);
+  const groups = db.prepare(
+    `SELECT (created_at - ?) / ? AS bucket, status, http_status / 100 AS class, error_code, COUNT(*) AS n
+     FROM attempts WHERE ${where} GROUP BY bucket, status, class, error_code`,
+  ).all(BigInt(query.since), BigInt(query.bucketMs), ...params);
+  const durations = db.prepare(
+    `SELECT duration_ms, COUNT(*) AS n FROM attempts WHERE ${where} AND coalesce(error_code, '') <> 'ENDPOINT_DISABLED'
+     GROUP BY duration_ms ORDER BY duration_ms`,
+  ).all(...params);
+  return foldStats(query, deliveries, groups, durations);
+}
+
+/** AttemptStatsRaw with its maps in a stable order, for deepEqual. */
+function normalised(stats: AttemptStatsRaw) {
+  const sorted = (record: Record<string, number>) => Object.fromEntries(Object.entries(record).filter(([, n]) => n !== 0).sort());
+  return {
+    deliveriesByStatus: sorted(stats.deliveriesByStatus),
+    byStatusClass: sorted(stats.byStatusClass),
+    byErrorCode: sorted(stats.byErrorCode),
+    durations: stats.durations,
+    series: stats.series,
+  };
+}
+
+describe('SQLite stats rollups', () => {
+  let dir: string;
+  let log: GeneratedLog;
+  let storage: SqliteStorage;
+  let raw: DatabaseSync;
+  const end = Date.UTC(2026, 10, 20, 12, 34, 56, 789);
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'herald-rollups-'));
+    log = await generateLog(join(dir, 'log.db'), { entries: 6_000, days: 2, endpoints: 4, endMs: end, log: () => {} });
+    storage = new SqliteStorage(log.path);
+    await storage.migrate();
+    raw = new DatabaseSync(log.path, { readOnly: true });
+  });
+  after(async () => {
+    raw.close();
+    await storage.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** Windows of every shape: aligned and not, short and long, one bucket and many, past the data's ends. */
+  function windows(): StatsQuery[] {
+    const queries: StatsQuery[] = [];
+    const endpoints = [undefined, log.endpointIds[0], log.flakyEndpointId];
+    const starts = [end - DAY, Math.floor((end - DAY) / MINUTE) * MINUTE, Math.floor((end - 3 * DAY) / HOUR) * HOUR, end - 90 * MINUTE + 17, Math.floor((end - 36 * HOUR) / HOUR) * HOUR];
+    const spans = [DAY, 2 * HOUR + 30 * MINUTE, 59 * MINUTE, 3 * DAY, 7 * MINUTE + 1];
+    const buckets = [MINUTE, 15 * MINUTE, HOUR, 7_777, DAY];
+    let index = 0;
+    for (const since of starts) {
+      for (const span of spans) {
+        const bucketMs = buckets[index++ % buckets.length]!;
+        if (Math.ceil(span / bucketMs) > 1000) continue;
+        for (const endpointId of endpoints) {
+          queries.push({ workspaceId: log.workspaceId, ...(endpointId ? { endpointId } : {}), since, until: since + span, bucketMs });
+        }
+      }
+    }
+    return queries;
+  }
+
+  async function assertSameAsLog(label: string): Promise<number> {
+    let checked = 0;
+    for (const query of windows()) {
+      const answer = normalised(await storage.attemptStats(query));
+      assert.deepEqual(answer, normalised(oracle(raw, query)), `${label}: ${JSON.stringify(query)}`);
+      checked += answer.durations.reduce((sum, entry) => sum + entry.count, 0);
+    }
+    return checked;
+  }
+
+  test('rollups written by the triggers answer every window as the log does', async () => {
+    const rows = Number((raw.prepare('SELECT COUNT(*) AS n FROM attempt_rollups').get() as { n: number }).n);
+    assert.ok(rows > 0, 'the generator wrote through the storage, so the triggers filled the rollups');
+    const seen = await assertSameAsLog('triggers');
+    assert.ok(seen > 2_000, `the windows held real data (${seen} attempts in all)`);
+  });
+
+  test("the migration's backfill of an existing log gives the same rollups as the triggers", () => {
+    const keys = { attempt_rollups: '1, 2, 3, 4, 5, 6', latency_rollups: '1, 2, 3, 4', delivery_rollups: '1, 2, 3, 4' };
+    const tables = Object.keys(keys) as Array<keyof typeof keys>;
+    const dump = (db: DatabaseSync) => tables.map((table) => db.prepare(`SELECT * FROM ${table} WHERE n <> 0 ORDER BY ${keys[table]}`).all());
+    const copy = join(dir, 'backfill.db');
+    raw.exec(`VACUUM INTO '${copy}'`);
+    const db = new DatabaseSync(copy);
+    try {
+      const migration = readFileSync(new URL('../../src/storage/sqlite/migrations/006-stats-rollups.sql', import.meta.url), 'utf8');
+      const backfill = migration.slice(migration.indexOf('-- Backfill'), migration.indexOf('-- Retention deletes rollups'));
+      assert.match(backfill, /INSERT INTO latency_rollups/);
+      const fromTriggers = dump(db);
+      for (const table of tables) db.exec(`DELETE FROM ${table}`);
+      db.exec(backfill);
+      assert.deepEqual(dump(db), fromTriggers);
+    } finally {
+      db.close();
+    }
+  });
+
+  test('writes after the migration keep them exact: claims, outcomes, retries, re-queues', async () => {
+    // Claim everything due (queued / pending_retry → delivering), then re-queue failed deliveries and
+    // ask for retries: each is a status change the delivery rollups must follow.
+    const claimed = await storage.claimDueDeliveries(end + DAY, 500, 30_000);
+    assert.ok(claimed.length > 0, 'the generated log has unfinished deliveries to claim');
+    await assertSameAsLog('after claims');
+    const requeued = await storage.requeueFailedDeliveries(log.workspaceId, log.flakyEndpointId, end - 3 * DAY, end + 1, 1_000, end);
+    assert.ok(requeued > 0, 'the flaky endpoint has failed_permanent deliveries');
+    const someDeliveries = raw.prepare(`SELECT id FROM deliveries WHERE workspace_id = ? AND status = 'succeeded' LIMIT 25`).all(log.workspaceId);
+    assert.equal(await storage.requestRetries(log.workspaceId, someDeliveries.map((row) => String(row.id)), end), 25);
+    await assertSameAsLog('after re-queues and retries');
+  });
+
+  test('retention removes expired rollups with the log, and windows after the cutoff stay exact', async () => {
+    const cutoff = end - DAY;
+    let batches = 0;
+    while (Object.values(await storage.purgeBatch(cutoff, cutoff, 100)).some((count) => count >= 100)) batches++;
+    assert.ok(batches > 3);
+    const stale = raw.prepare('SELECT COUNT(*) AS n FROM attempt_rollups WHERE minute + 60000 <= ?').get(cutoff) as { n: number };
+    assert.equal(Number(stale.n), 0, 'no rollup of an expired minute is left');
+    const since = Math.ceil(cutoff / HOUR) * HOUR;
+    for (const endpointId of [undefined, log.flakyEndpointId]) {
+      const query: StatsQuery = { workspaceId: log.workspaceId, ...(endpointId ? { endpointId } : {}), since, until: end + 1, bucketMs: 15 * MINUTE };
+      assert.deepEqual(normalised(await storage.attemptStats(query)), normalised(oracle(raw, query)));
+    }
+  });
+});
