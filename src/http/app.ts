@@ -6,6 +6,7 @@ import type { ServiceContext } from '../services/context.ts';
 import { installErrorHandling } from './errors.ts';
 import type { Metrics } from './metrics.ts';
 import { adminRoutes } from './routes/admin-routes.ts';
+import { dashboardRoutes } from './routes/dashboard-routes.ts';
 import { deliveryRoutes } from './routes/delivery-routes.ts';
 import { endpointRoutes } from './routes/endpoint-routes.ts';
 import { eventRoutes } from './routes/event-routes.ts';
@@ -83,5 +84,6 @@ export async function buildApp({ ctx, metrics, logger, tail, streamHeartbeatMs }
   exportRoutes(app, ctx);
   logRoutes(app, ctx);
   statsRoutes(app, ctx);
+  dashboardRoutes(app);
   return app;
 }
