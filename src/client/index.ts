@@ -13,9 +13,10 @@ import type { components, paths } from './schema.d.ts';
 export type { components, paths };
 export type HeraldClient = Client<paths>;
 
-/** The contract's error body: `{ error: { code, message, details?, request_id } }`. */
+/** The contract's error body: `{ error: { code, message, details? }, meta: { request_id } }`. */
 export interface HeraldErrorBody {
-  error: { code: string; message: string; details?: unknown; request_id?: string };
+  error: { code: string; message: string; details?: Array<{ field?: string; message: string }> };
+  meta?: { request_id?: string };
 }
 
 export interface HeraldClientOptions {
@@ -34,3 +35,8 @@ export function createHeraldClient({ baseUrl, apiKey, fetch: fetchImpl }: Herald
     ...(fetchImpl ? { fetch: fetchImpl } : {}),
   });
 }
+
+export { HeraldApiError, unwrap, type HeraldErrorDetail } from './api-error.ts';
+export { readServerSentEvents, type ServerSentEvent } from './server-sent-events.ts';
+export { streamLogs, type LogEntry, type LogFilters, type LogStreamOptions, type StreamedLogEntry } from './stream-logs.ts';
+export { exportLogs, type LogExportFormat, type LogExportOptions } from './log-export.ts';
