@@ -196,7 +196,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -218,7 +218,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -240,7 +240,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -262,7 +262,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -320,7 +320,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -342,7 +342,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -364,7 +364,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -386,7 +386,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -408,7 +408,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -485,7 +485,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -507,7 +507,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -529,7 +529,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -551,7 +551,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -573,7 +573,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -633,7 +633,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -655,7 +655,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -677,7 +677,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -699,7 +699,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -721,7 +721,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -802,7 +802,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -824,7 +824,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -846,7 +846,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -943,7 +943,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -965,7 +965,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -987,7 +987,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -1009,7 +1009,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -1095,7 +1095,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -1117,7 +1117,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -1139,7 +1139,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -1161,7 +1161,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -1207,7 +1207,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -1229,7 +1229,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -1251,7 +1251,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -1273,7 +1273,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -1374,7 +1374,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -1396,7 +1396,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -1418,7 +1418,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -1440,7 +1440,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -1462,7 +1462,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -1500,6 +1500,18 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description whsec_<base64>: verify webhook-signature with it */
+                            secret: string;
+                        };
+                    };
+                };
                 /** @description Every error, on every route */
                 400: {
                     headers: {
@@ -1508,7 +1520,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -1530,7 +1542,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -1552,7 +1564,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -1574,7 +1586,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -1628,6 +1640,20 @@ export interface paths {
                 };
             };
             responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description The new secret */
+                            secret: string;
+                            /** @description Until then the old secret signs too */
+                            previous_secret_expires_at: string | null;
+                        };
+                    };
+                };
                 /** @description Every error, on every route */
                 400: {
                     headers: {
@@ -1636,7 +1662,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -1658,7 +1684,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -1680,7 +1706,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -1702,7 +1728,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -1724,7 +1750,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -1801,7 +1827,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -1823,7 +1849,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -1845,7 +1871,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -1867,7 +1893,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -1955,7 +1981,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -1977,7 +2003,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -1999,7 +2025,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -2020,7 +2046,10 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes retries of this publish safe for 24 h: the same key and body replay the first answer; another body is a 409 */
+                    "idempotency-key"?: string;
+                };
                 path?: never;
                 cookie?: never;
             };
@@ -2073,7 +2102,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -2095,7 +2124,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -2117,7 +2146,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -2139,7 +2168,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -2161,7 +2190,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -2183,7 +2212,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -2218,7 +2247,10 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes retries of this publish safe for 24 h: the same key and body replay the first answer; another body is a 409 */
+                    "idempotency-key"?: string;
+                };
                 path?: never;
                 cookie?: never;
             };
@@ -2259,7 +2291,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -2281,7 +2313,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -2303,7 +2335,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -2325,7 +2357,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -2347,7 +2379,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -2369,7 +2401,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -2449,7 +2481,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -2471,7 +2503,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -2493,7 +2525,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -2515,7 +2547,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -2607,7 +2639,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -2629,7 +2661,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -2651,7 +2683,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -2740,7 +2772,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -2762,7 +2794,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -2784,7 +2816,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -2806,7 +2838,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -2873,7 +2905,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -2895,7 +2927,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -2917,7 +2949,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -2939,7 +2971,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -2961,7 +2993,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -3057,7 +3089,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -3079,7 +3111,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -3101,7 +3133,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -3175,7 +3207,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -3197,7 +3229,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -3219,7 +3251,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -3241,7 +3273,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -3263,7 +3295,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -3285,7 +3317,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -3387,7 +3419,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -3409,7 +3441,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -3431,7 +3463,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -3565,7 +3597,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -3587,7 +3619,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -3609,7 +3641,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -3718,7 +3750,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -3740,7 +3772,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -3762,7 +3794,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -3874,7 +3906,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -3896,7 +3928,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -3918,7 +3950,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -3940,7 +3972,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -4057,7 +4089,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -4079,7 +4111,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -4101,7 +4133,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -4123,7 +4155,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -4190,7 +4222,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -4212,7 +4244,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -4234,7 +4266,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -4256,7 +4288,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -4278,7 +4310,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -4311,7 +4343,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description Start of the window, inclusive (ISO 8601); default until − 24 h */
+                    /** @description Start of the window, inclusive (ISO 8601); default until − 24 h rounded down to a whole minute (whole minutes are read from pre-aggregated rollups) */
                     since?: string;
                     /** @description End of the window, exclusive (ISO 8601); default now */
                     until?: string;
@@ -4400,7 +4432,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -4422,7 +4454,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -4444,7 +4476,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -4479,7 +4511,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description Start of the window, inclusive (ISO 8601); default until − 24 h */
+                    /** @description Start of the window, inclusive (ISO 8601); default until − 24 h rounded down to a whole minute (whole minutes are read from pre-aggregated rollups) */
                     since?: string;
                     /** @description End of the window, exclusive (ISO 8601); default now */
                     until?: string;
@@ -4571,7 +4603,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -4593,7 +4625,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -4615,7 +4647,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {
@@ -4637,7 +4669,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             error: {
-                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL */
+                                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After) */
                                 code: string;
                                 message: string;
                                 details?: {

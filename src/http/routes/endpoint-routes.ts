@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { Static } from 'typebox';
+import { Type, type Static } from 'typebox';
 import type { ServiceContext } from '../../services/context.ts';
 import * as endpoints from '../../services/endpoint-service.ts';
 import type { EndpointInput } from '../../services/endpoint-service.ts';
@@ -12,6 +12,11 @@ import { Endpoint, EndpointCreate, EndpointPatch, PublishedEvent, SecretRotate }
 import { publishedJson } from './event-routes.ts';
 
 const ENDPOINT_FIELDS = Object.keys(Endpoint.properties);
+const SecretJson = Type.Object({ secret: Type.String({ description: 'whsec_<base64>: verify webhook-signature with it' }) });
+const RotatedSecretJson = Type.Object({
+  secret: Type.String({ description: 'The new secret' }),
+  previous_secret_expires_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'Until then the old secret signs too' }),
+});
 const Params = IdParams('id', 'ep');
 type Params = { id: string };
 
@@ -75,7 +80,7 @@ export function endpointRoutes(app: FastifyInstance, ctx: ServiceContext): void 
 
   app.get<{ Params: Params }>('/v1/endpoints/:id/secret', {
     ...auth,
-    schema: { tags, summary: "Reveal an endpoint's signing secret", params: Params, response: { ...notFound } },
+    schema: { tags, summary: "Reveal an endpoint's signing secret", params: Params, response: { 200: SecretJson, ...notFound } },
   }, async (request) => {
     const endpoint = await endpoints.getEndpoint(ctx, workspaceOf(request), request.params.id);
     return { secret: endpoint.secret };
@@ -87,7 +92,7 @@ export function endpointRoutes(app: FastifyInstance, ctx: ServiceContext): void 
     preValidation: async (request) => {
       request.body ??= {};
     },
-    schema: { tags, summary: 'Rotate the secret; the old one keeps signing during the grace period', params: Params, body: SecretRotate, response: { ...notFound, 422: ErrorResponse } },
+    schema: { tags, summary: 'Rotate the secret; the old one keeps signing during the grace period', params: Params, body: SecretRotate, response: { 200: RotatedSecretJson, ...notFound, 422: ErrorResponse } },
   }, async (request) => {
     const body = request.body ?? {};
     const endpoint = await endpoints.rotateSecret(ctx, workspaceOf(request), request.params.id, {

@@ -15,6 +15,11 @@ import { Type } from 'typebox';
 const Params = IdParams('id', 'evt');
 const EVENT_FIELDS = ['id', 'type', 'payload', 'tags', 'created_at', 'deliveries'];
 
+/** Documents `Idempotency-Key` in /openapi.json (and so in the typed client); its rules are checked in `idempotencyKey`. */
+const IdempotencyHeaders = Type.Object({
+  'idempotency-key': Type.Optional(Type.String({ description: 'Makes retries of this publish safe for 24 h: the same key and body replay the first answer; another body is a 409' })),
+});
+
 /** The 202 body of a publish: the event and its deliveries. */
 export function publishedJson({ event, deliveries }: Published) {
   return {
@@ -52,7 +57,7 @@ export function eventRoutes(app: FastifyInstance, ctx: ServiceContext): void {
   app.post<{ Body: Static<typeof EventPublish> }>('/v1/events', {
     ...auth,
     bodyLimit: singleLimit,
-    schema: { tags, summary: 'Publish an event; 202 means it is durable', body: EventPublish, response: { 202: PublishedEvent, ...publishErrors } },
+    schema: { tags, summary: 'Publish an event; 202 means it is durable', headers: IdempotencyHeaders, body: EventPublish, response: { 202: PublishedEvent, ...publishErrors } },
   }, async (request, reply) => {
     const key = idempotencyKey(request);
     const { response, replayed } = await publishEvents(ctx, workspaceOf(request), [toInput(request.body)], {
@@ -70,6 +75,7 @@ export function eventRoutes(app: FastifyInstance, ctx: ServiceContext): void {
     schema: {
       tags,
       summary: 'Publish up to 1,000 events, all or none',
+      headers: IdempotencyHeaders,
       body: EventBatch,
       response: { 202: Type.Object({ data: Type.Array(PublishedEvent) }), ...publishErrors },
     },
