@@ -84,25 +84,33 @@ export class DeliveryWorker {
     // While a backlog waits, claim in batches of a quarter of the slots: fewer, larger claim transactions.
     const claimBatch = Math.max(1, Math.ceil(concurrency / 4));
     let backlog = false;
+    let capped = false;
     while (this.#running) {
       this.#woken = false;
+      capped = false;
       const free = concurrency - this.#inFlight;
       let waitForSlots = free <= 0 || (backlog && free < claimBatch);
       if (!waitForSlots) {
         try {
           const limit = Math.min(free, 256);
-          const claimed = await storage.claimDueDeliveries(clock.now(), limit, leaseMarginMs);
+          const now = clock.now();
+          const claimed = await storage.claimDueDeliveries(now, limit, leaseMarginMs);
           backlog = claimed.length === limit;
           await this.#dispatch(claimed);
+          // Fewer than asked although something is still due: what is left belongs to endpoints holding
+          // their fair share of the slots (storage's claim). Claim again when an attempt finishes or new
+          // work arrives (both wake the loop), or at the poll: not in a spin.
           waitForSlots = backlog;
+          const nextDue = await storage.nextRunAt();
+          capped = !backlog && !this.#woken && (nextDue ?? Infinity) <= now;
         } catch (error) {
           this.#options.logger.error({ err: coerceError(error) }, 'claiming due deliveries failed; trying again shortly');
         }
       }
       if (!this.#running) break;
       if (waitForSlots && concurrency - this.#inFlight >= claimBatch) continue;
-      // At capacity (or waiting for a batch of free slots), a finished attempt wakes the loop.
-      await this.#sleep(await this.#sleepMs(waitForSlots));
+      // At capacity (or waiting for a batch of free slots, or capped), a finished attempt wakes the loop.
+      await this.#sleep(capped ? this.#options.pollIntervalMs : await this.#sleepMs(waitForSlots));
     }
   }
 

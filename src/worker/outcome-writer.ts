@@ -6,28 +6,56 @@ import type { AttemptOutcome, HealthChanges, Storage } from '../storage/storage.
 export type OutcomesListener = (outcomes: AttemptOutcome[], health: HealthChanges) => void;
 
 /**
- * Group commit for attempt outcomes: outcomes that finish in the same turn of the event loop are
- * written in one transaction. `write` resolves once its outcome is durable. A failed write is
- * retried until it succeeds: an attempt that happened is never dropped from the log.
+ * Group commit for attempt outcomes: outcomes that finish within `batchWindowMs` of the first one
+ * waiting (or as soon as `batchSize` wait) are written in one transaction. `write` resolves once its
+ * outcome is durable. A failed write is retried until it succeeds: an attempt that happened is never
+ * dropped from the log.
  */
 export class OutcomeWriter {
   readonly #storage: Storage;
   readonly #logger: Logger;
   readonly #onWritten: OutcomesListener;
+  readonly #batchWindowMs: number;
+  readonly #batchSize: number;
   #pending: Array<{ outcome: AttemptOutcome; done: () => void }> = [];
   #flushing: Promise<void> | null = null;
+  #timer: NodeJS.Timeout | null = null;
+  #immediate: NodeJS.Immediate | null = null;
 
-  constructor(storage: Storage, logger: Logger, onWritten: OutcomesListener) {
+  /**
+   * `batchWindowMs` (default 2): how long the first outcome of a batch waits for others; 0 writes
+   * what finished in the same event-loop turn. `batchSize` (default 64): a batch this large is written at once.
+   */
+  constructor(storage: Storage, logger: Logger, onWritten: OutcomesListener, options: { batchWindowMs?: number; batchSize?: number } = {}) {
     this.#storage = storage;
     this.#logger = logger;
     this.#onWritten = onWritten;
+    this.#batchWindowMs = options.batchWindowMs ?? 2;
+    this.#batchSize = options.batchSize ?? 64;
   }
 
   write(outcome: AttemptOutcome): Promise<void> {
     return new Promise((resolve) => {
       this.#pending.push({ outcome, done: resolve });
-      if (this.#pending.length === 1 && this.#flushing === null) setImmediate(() => void this.flush());
+      if (this.#flushing !== null) return; // the running flush picks these up
+      if (this.#pending.length >= this.#batchSize) this.#flushSoon(0);
+      else if (this.#pending.length === 1) this.#flushSoon(this.#batchWindowMs);
     });
+  }
+
+  /** Flushes after `ms` (0: on the next turn of the event loop), unless a sooner flush is already set. */
+  #flushSoon(ms: number): void {
+    const run = () => {
+      if (this.#timer !== null) clearTimeout(this.#timer);
+      this.#timer = null;
+      this.#immediate = null;
+      void this.flush();
+    };
+    if (ms > 0) {
+      if (this.#timer === null && this.#immediate === null) this.#timer = setTimeout(run, ms);
+      return;
+    }
+    if (this.#immediate === null) this.#immediate = setImmediate(run);
   }
 
   /** Writes everything queued so far. */
@@ -39,7 +67,7 @@ export class OutcomeWriter {
     this.#flushing = this.#writeBatch(batch);
     await this.#flushing;
     this.#flushing = null;
-    if (this.#pending.length > 0) setImmediate(() => void this.flush());
+    if (this.#pending.length > 0) this.#flushSoon(0);
   }
 
   async #writeBatch(batch: Array<{ outcome: AttemptOutcome; done: () => void }>): Promise<void> {

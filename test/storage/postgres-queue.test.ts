@@ -30,8 +30,13 @@ describe('PostgreSQL queue', { skip }, () => {
     const second = new PostgresStorage(TEST_DATABASE_URL, { schema, poolSize: 4 });
     try {
       const { workspaceId, endpoint } = await seedWorkspace(first);
-      const events = Array.from({ length: 300 }, (_, i) => newEvent(workspaceId, [endpoint], { runAt: T0 + (i % 50) }));
-      await first.publishEvents(workspaceId, events, null);
+      // Thirty endpoints: claims are fair between endpoints, so one endpoint alone could not have every row in flight.
+      const endpoints = [endpoint, ...await Promise.all(Array.from({ length: 29 }, async () => (await seedWorkspace(first)).endpoint))];
+      const events = Array.from({ length: 300 }, (_, i) => {
+        const target = endpoints[i % endpoints.length]!;
+        return newEvent(target.workspaceId, [target], { runAt: T0 + (i % 50) });
+      });
+      for (const created of events) await first.publishEvents(created.event.workspaceId, [created], null);
       const all = events.map((created) => created.deliveries[0]!.id).sort();
 
       const claimAll = async (storage: Storage): Promise<string[]> => {

@@ -57,8 +57,13 @@ export function runStorageSuite(name: string, open: () => Promise<Storage>): voi
 
     test('claimDueDeliveries takes only due deliveries, oldest first, at most `limit`', async () => {
       const { workspaceId, endpoint } = await seedWorkspace(storage);
+      // One endpoint each, so fairness between endpoints (below) leaves due order alone.
+      const others = await Promise.all([1, 2, 3, 4].map(async () => (await seedWorkspace(storage)).endpoint));
       const due: DeliveryRecord[] = [];
-      for (const offset of [40, 10, 30, 0, 20]) due.push(await publishOne(storage, workspaceId, endpoint, T0 + offset));
+      for (const [index, offset] of [40, 10, 30, 0, 20].entries()) {
+        const target = index === 0 ? endpoint : others[index - 1]!;
+        due.push(await publishOne(storage, target.workspaceId, target, T0 + offset));
+      }
       const later = [await publishOne(storage, workspaceId, endpoint, T0 + 5000), await publishOne(storage, workspaceId, endpoint, T0 + 5001)];
       const byRunAt = [...due].sort((a, b) => a.runAt! - b.runAt!).map((d) => d.id);
 
@@ -68,8 +73,8 @@ export function runStorageSuite(name: string, open: () => Promise<Storage>): voi
         assert.equal(claimed.attempt, 1);
         assert.equal(claimed.trigger, 'scheduled');
         assert.equal(claimed.payload, '{"n":1}');
-        assert.equal(claimed.endpoint?.id, endpoint.id);
-        assert.equal((await storage.getDelivery(workspaceId, claimed.delivery.id))?.status, 'delivering');
+        assert.equal(claimed.endpoint?.id, claimed.delivery.endpointId);
+        assert.equal((await storage.getDelivery(claimed.delivery.workspaceId, claimed.delivery.id))?.status, 'delivering');
       }
       const rest = await storage.claimDueDeliveries(T0 + 100, 10, MARGIN);
       assert.deepEqual(rest.map((c) => c.delivery.id), byRunAt.slice(3));
@@ -78,6 +83,18 @@ export function runStorageSuite(name: string, open: () => Promise<Storage>): voi
       const claimedLater = await storage.claimDueDeliveries(T0 + 5001, 10, MARGIN);
       assert.deepEqual(claimedLater.map((c) => c.delivery.id), later.map((d) => d.id));
       assert.equal(await storage.nextRunAt(), T0 + 100 + endpoint.timeoutMs + MARGIN, 'now the earliest lease end');
+    });
+
+    test('claims are fair between endpoints: a backlog of one leaves room for another, and a share stays free', async () => {
+      const { workspaceId, endpoint: busy } = await seedWorkspace(storage);
+      const { endpoint: quiet } = await seedWorkspace(storage);
+      for (let n = 0; n < 30; n++) await publishOne(storage, workspaceId, busy, T0 + n);
+      const first = await storage.claimDueDeliveries(T0 + 100, 8, MARGIN);
+      assert.equal(first.length, 6, 'a single endpoint gets its share (2 of 8) and borrows all but a share of the rest');
+      const late = await publishOne(storage, quiet.workspaceId, quiet, T0 + 50);
+      const next = await storage.claimDueDeliveries(T0 + 100, 8, MARGIN);
+      assert.equal(next[0]?.delivery.id, late.id, 'the other endpoint is served first although 23 older deliveries wait');
+      assert.ok(next.every((claimed) => claimed.delivery.id === late.id || claimed.delivery.endpointId === busy.id));
     });
 
     test('an expired lease is claimed again, with the same attempt number', async () => {

@@ -6,36 +6,65 @@ import { announceLogWriter } from './postgres-log-stream.ts';
 import type { AttemptPartitions } from './postgres-partitions.ts';
 import { ATTEMPT_COLUMN_LIST, ATTEMPT_COLUMN_TYPES, ATTEMPT_COLUMNS, ENDPOINT_COLUMNS, attemptValues, columnsOf, toDelivery, toEndpoint } from './postgres-rows.ts';
 import { searchVector } from './postgres-search.ts';
+import { FAIR_SCAN_ROWS, borrowRoom, chooseFairly, endpointsAtShare, fairShare } from '../sql/fair-claim.ts';
 
 // The worker's side of storage: claim due deliveries under a lease, give them back, record outcomes.
 
 const ACTIVE = `status IN ('queued', 'pending_retry', 'delivering')`;
 
 /**
- * Claims up to `limit` due deliveries, oldest due first, in one statement: the due rows are
- * locked with FOR UPDATE SKIP LOCKED, so workers claiming at the same time take disjoint sets
- * and never wait for each other. Each lease lasts the endpoint's timeout plus `leaseMarginMs`.
+ * Claims up to `limit` due deliveries, oldest due first, fairly between endpoints
+ * (`sql/fair-claim.ts`: one slow or hanging endpoint cannot take every slot). The candidates are
+ * locked with FOR UPDATE SKIP LOCKED, so workers claiming at the same time take disjoint sets and
+ * never wait for each other. Each lease lasts the endpoint's timeout plus `leaseMarginMs`.
  */
 export async function claimDueDeliveries(db: PostgresDatabase, nowMs: number, limit: number, leaseMarginMs: number): Promise<ClaimedDelivery[]> {
-  const rows = await db.all(
-    `WITH due AS (
-       SELECT id, run_at FROM deliveries
-       WHERE ${ACTIVE} AND run_at <= ?
-       ORDER BY run_at LIMIT ?
-       FOR UPDATE SKIP LOCKED
-     ), claimed AS (
-       UPDATE deliveries d
-       SET status = 'delivering',
-           run_at = ?::bigint + COALESCE((SELECT timeout_ms FROM endpoints e WHERE e.id = d.endpoint_id), 0)
-       FROM due WHERE d.id = due.id
-       RETURNING d.*, due.run_at AS due_at
-     )
-     SELECT claimed.*, ev.payload FROM claimed LEFT JOIN events ev ON ev.id = claimed.event_id`,
-    [nowMs, limit, nowMs + leaseMarginMs],
-  );
+  const rows = await db.transaction(async (tx) => {
+    // In flight in every worker: leases not yet ended (an ended lease is due again).
+    const held = new Map(
+      (await tx.all(`SELECT endpoint_id, COUNT(*) AS n FROM deliveries WHERE status = 'delivering' AND run_at > ?::bigint GROUP BY endpoint_id`, [nowMs]))
+        .map((row) => [String(row.endpoint_id), Number(row.n)]),
+    );
+    const share = fairShare(held, limit);
+    const full = endpointsAtShare(held, share);
+    // Looking past them is bounded (FAIR_SCAN_ROWS), so a huge backlog of one endpoint cannot make every claim slow.
+    const candidates = (await (full.length === 0
+      ? tx.all(`SELECT id, endpoint_id FROM deliveries WHERE ${ACTIVE} AND run_at <= ?::bigint ORDER BY run_at LIMIT ? FOR UPDATE SKIP LOCKED`, [nowMs, limit * 2])
+      : tx.all(
+        `SELECT id, endpoint_id FROM deliveries
+         WHERE id IN (SELECT id FROM deliveries WHERE ${ACTIVE} AND run_at <= ?::bigint ORDER BY run_at LIMIT ?)
+           AND ${ACTIVE} AND run_at <= ?::bigint AND NOT (endpoint_id = ANY(?::text[]))
+         ORDER BY run_at LIMIT ? FOR UPDATE SKIP LOCKED`,
+        [nowMs, FAIR_SCAN_ROWS, nowMs, full, limit * 2],
+      )
+    )).map((row) => ({ id: String(row.id), endpointId: String(row.endpoint_id) }));
+    let due = chooseFairly(candidates, held, share, limit);
+    const room = borrowRoom(due.length, share, limit);
+    if (room > 0 && (full.length > 0 || candidates.length > due.length)) {
+      const more = await tx.all(
+        `SELECT id FROM deliveries WHERE ${ACTIVE} AND run_at <= ?::bigint AND NOT (id = ANY(?::text[]))
+         ORDER BY run_at LIMIT ? FOR UPDATE SKIP LOCKED`,
+        [nowMs, due, room],
+      );
+      due = [...due, ...more.map((row) => String(row.id))];
+    }
+    if (due.length === 0) return [];
+    return tx.all(
+      `WITH claimed AS (
+         UPDATE deliveries d
+         SET status = 'delivering',
+             run_at = ?::bigint + COALESCE((SELECT timeout_ms FROM endpoints e WHERE e.id = d.endpoint_id), 0)
+         WHERE d.id = ANY(?::text[])
+         RETURNING d.*
+       )
+       SELECT claimed.*, ev.payload FROM claimed LEFT JOIN events ev ON ev.id = claimed.event_id`,
+      [nowMs + leaseMarginMs, due],
+    ).then((claimed) => {
+      const order = new Map(due.map((id, index) => [id, index]));
+      return claimed.sort((x, y) => order.get(String(x.id))! - order.get(String(y.id))!);
+    });
+  });
   if (rows.length === 0) return [];
-  // UPDATE … RETURNING gives its rows in no particular order: back to due order.
-  rows.sort((a, b) => Number(a.due_at) - Number(b.due_at) || (String(a.id) < String(b.id) ? -1 : 1));
   const endpointIds = [...new Set(rows.map((row) => String(row.endpoint_id)))];
   const endpoints = new Map<string, EndpointRecord>(
     (await db.all(`SELECT ${ENDPOINT_COLUMNS} FROM endpoints WHERE id = ANY(?::text[]) AND deleted_at IS NULL`, [endpointIds]))

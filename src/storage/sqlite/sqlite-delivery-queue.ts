@@ -2,6 +2,7 @@ import type { EndpointRecord } from '../records.ts';
 import type { AttemptOutcome, ClaimedDelivery, HealthChanges } from '../storage.ts';
 import type { SqliteDatabase, SqlValue } from './sqlite-database.ts';
 import { ATTEMPT_COLUMNS, ENDPOINT_COLUMNS, attemptValues, toDelivery, toEndpoint } from './sqlite-rows.ts';
+import { FAIR_SCAN_ROWS, borrowRoom, chooseFairly, endpointsAtShare, fairShare } from '../sql/fair-claim.ts';
 
 // The worker's side of storage: claim due deliveries under a lease, give them back, record outcomes.
 
@@ -10,12 +11,37 @@ const ACTIVE = `status IN ('queued', 'pending_retry', 'delivering')`;
 /**
  * Claims up to `limit` due deliveries (oldest due first) and loads what sending them needs.
  * Each lease lasts the endpoint's timeout plus `leaseMarginMs`: long enough for the attempt, short
- * enough that a dead worker's deliveries come back soon.
+ * enough that a dead worker's deliveries come back soon. The choice is fair between endpoints
+ * (`sql/fair-claim.ts`): a flood to one slow or hanging endpoint cannot take every slot.
  */
 export function claimDueDeliveries(db: SqliteDatabase, nowMs: number, limit: number, leaseMarginMs: number): ClaimedDelivery[] {
   return db.transaction(() => {
-    // Chosen first, in due order, since UPDATE … RETURNING gives its rows in no particular order.
-    const due = db.all(`SELECT id FROM deliveries WHERE ${ACTIVE} AND run_at <= ? ORDER BY run_at LIMIT ?`, [nowMs, limit]).map((row) => String(row.id));
+    // In flight: leases not yet ended (an ended lease is due again and counts as waiting).
+    const held = new Map(
+      db.all(`SELECT endpoint_id, COUNT(*) AS n FROM deliveries WHERE status = 'delivering' AND run_at > ? GROUP BY endpoint_id`, [nowMs])
+        .map((row) => [String(row.endpoint_id), Number(row.n)]),
+    );
+    const share = fairShare(held, limit);
+    const full = endpointsAtShare(held, share);
+    // Candidates in due order, endpoints already at their share left out (they may only borrow, below).
+    // Looking past them is bounded (FAIR_SCAN_ROWS), so a huge backlog of one endpoint cannot make every claim slow.
+    const candidates = (full.length === 0
+      ? db.all(`SELECT id, endpoint_id FROM deliveries WHERE ${ACTIVE} AND run_at <= ? ORDER BY run_at LIMIT ?`, [nowMs, limit * 2])
+      : db.all(
+        `SELECT id, endpoint_id FROM (SELECT id, endpoint_id, run_at FROM deliveries WHERE ${ACTIVE} AND run_at <= ? ORDER BY run_at LIMIT ?)
+         WHERE endpoint_id NOT IN (SELECT value FROM json_each(?)) ORDER BY run_at LIMIT ?`,
+        [nowMs, FAIR_SCAN_ROWS, JSON.stringify(full), limit * 2],
+      )
+    ).map((row) => ({ id: String(row.id), endpointId: String(row.endpoint_id) }));
+    let due = chooseFairly(candidates, held, share, limit);
+    const room = borrowRoom(due.length, share, limit);
+    if (room > 0 && (full.length > 0 || candidates.length > due.length)) {
+      // Endpoints at their share may borrow slots nobody else wants, as long as a share stays free.
+      const chosen = new Set(due);
+      const more = db.all(`SELECT id FROM deliveries WHERE ${ACTIVE} AND run_at <= ? ORDER BY run_at LIMIT ?`, [nowMs, due.length + room])
+        .map((row) => String(row.id)).filter((id) => !chosen.has(id)).slice(0, room);
+      due = [...due, ...more];
+    }
     if (due.length === 0) return [];
     const order = new Map(due.map((id, index) => [id, index]));
     const rows = db.all(
@@ -76,6 +102,7 @@ const INSERT_SEARCH = `INSERT INTO attempts_search (rowid, endpoint_url, event_t
  */
 export function recordOutcomes(db: SqliteDatabase, outcomes: AttemptOutcome[]): HealthChanges {
   const changes: HealthChanges = { disabled: [], recovered: [] };
+  const healthy = new Set<string>(); // endpoints known, within this batch, to have no failing_since
   db.transaction(() => {
     for (const outcome of outcomes) {
       const { attempt, detail, delivery } = outcome;
@@ -102,13 +129,13 @@ export function recordOutcomes(db: SqliteDatabase, outcomes: AttemptOutcome[]): 
           attempt.deliveryId,
         ],
       );
-      recordHealth(db, outcome, changes);
+      recordHealth(db, outcome, changes, healthy);
     }
   });
   return changes;
 }
 
-function recordHealth(db: SqliteDatabase, outcome: AttemptOutcome, changes: HealthChanges): void {
+function recordHealth(db: SqliteDatabase, outcome: AttemptOutcome, changes: HealthChanges, healthy: Set<string>): void {
   const { attempt } = outcome;
   if (attempt.error?.code === 'ENDPOINT_DISABLED') return; // nothing was sent: says nothing of the receiver
   const disable = (reason: string, extraWhere: string, params: SqlValue[]) => {
@@ -118,6 +145,8 @@ function recordHealth(db: SqliteDatabase, outcome: AttemptOutcome, changes: Heal
     if (changed > 0) changes.disabled.push({ workspaceId: attempt.workspaceId, endpointId: attempt.endpointId, reason });
   };
   if (attempt.status === 'succeeded') {
+    if (healthy.has(attempt.endpointId)) return; // a success earlier in the batch already cleared it
+    healthy.add(attempt.endpointId);
     const row = db.get('SELECT failing_since FROM endpoints WHERE id = ?', [attempt.endpointId]);
     if (row?.failing_since !== null && row?.failing_since !== undefined) {
       db.run('UPDATE endpoints SET failing_since = NULL WHERE id = ?', [attempt.endpointId]);
@@ -125,6 +154,7 @@ function recordHealth(db: SqliteDatabase, outcome: AttemptOutcome, changes: Heal
     }
     return;
   }
+  healthy.delete(attempt.endpointId);
   db.run('UPDATE endpoints SET failing_since = COALESCE(failing_since, ?) WHERE id = ?', [attempt.createdAt, attempt.endpointId]);
   if (outcome.disableEndpoint) disable(outcome.disableEndpoint.reason, '', []);
   else if (outcome.disableIfFailingSince) {

@@ -1,0 +1,54 @@
+// Fairness of claims between endpoints, shared by both SQL backends' delivery queues.
+//
+// Slots are the attempts in flight (leases not yet ended, every worker process's on PostgreSQL) plus
+// the `limit` of the claim being made. An endpoint's share is a quarter of them (at least one): within
+// its share an endpoint is served in due order; beyond it, it may only borrow slots that nobody else
+// wants, and never the last share's worth. So one slow or hanging endpoint with a flood of due
+// deliveries holds at most three quarters of the slots, and endpoints within their share always find room.
+
+/**
+ * How many due deliveries a claim looks through, in due order, when some endpoints are at their share:
+ * a bound on the claim's cost however large one endpoint's backlog grows (the scan is cheap: ~1 µs a
+ * row). Deliveries of other endpoints further back than this wait until the backlog ahead shrinks.
+ */
+export const FAIR_SCAN_ROWS = 4096;
+
+/** A due delivery the claim may take. */
+export interface ClaimCandidate {
+  id: string;
+  endpointId: string;
+}
+
+/** An endpoint's share of the slots: a quarter of those in flight plus `limit`, at least 1. */
+export function fairShare(held: ReadonlyMap<string, number>, limit: number): number {
+  let total = limit;
+  for (const n of held.values()) total += n;
+  return Math.max(1, Math.ceil(total / 4));
+}
+
+/** Endpoints already holding their share: a claim leaves them out and lets them only borrow. */
+export function endpointsAtShare(held: ReadonlyMap<string, number>, share: number): string[] {
+  return [...held].filter(([, n]) => n >= share).map(([id]) => id);
+}
+
+/** Takes candidates in due order while their endpoint is under its share, up to `limit`; returns ids. */
+export function chooseFairly(candidates: readonly ClaimCandidate[], held: ReadonlyMap<string, number>, share: number, limit: number): string[] {
+  const taken = new Map<string, number>();
+  const chosen: string[] = [];
+  for (const candidate of candidates) {
+    if (chosen.length >= limit) break;
+    const holds = (held.get(candidate.endpointId) ?? 0) + (taken.get(candidate.endpointId) ?? 0);
+    if (holds >= share) continue;
+    taken.set(candidate.endpointId, (taken.get(candidate.endpointId) ?? 0) + 1);
+    chosen.push(candidate.id);
+  }
+  return chosen;
+}
+
+/**
+ * Slots endpoints over their share may still borrow after `chosen` were taken: a share stays free for
+ * endpoints that are not (at least as many as the worker's claim batch, so it can claim them at once).
+ */
+export function borrowRoom(chosen: number, share: number, limit: number): number {
+  return Math.max(0, limit - share - chosen);
+}
