@@ -1,3 +1,4 @@
+import { createSecretKey, type KeyObject } from 'node:crypto';
 import { parseDuration } from './domain/durations.ts';
 import { DEFAULT_RETRY_SCHEDULE, parseRetrySchedule, type RetrySchedule } from './domain/retry-schedule.ts';
 
@@ -40,6 +41,12 @@ export interface Config {
   purgeIntervalMs: number;
   /** `HERALD_API_RATE_LIMIT`, default 1000: API requests per second per key (bursts of the same size); 0 turns it off. */
   apiRateLimitPerS: number;
+  /**
+   * `HERALD_SECRET_KEY`, default none (secrets stored as given): 32 random bytes, written as 64 hex
+   * digits or base64 (`openssl rand -base64 32`). When set, endpoint secrets are encrypted at rest with
+   * AES-256-GCM under this key. Held as a `KeyObject`, which never prints its bytes.
+   */
+  secretKey: KeyObject | null;
 }
 
 /** A configuration problem, named after its variable, that stops start-up. */
@@ -82,6 +89,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     streamHeartbeatMs: duration(read, 'HERALD_STREAM_HEARTBEAT', '15s'),
     purgeIntervalMs: duration(read, 'HERALD_PURGE_INTERVAL', '1h'),
     apiRateLimitPerS: integer(read, 'HERALD_API_RATE_LIMIT', 1000, 0, 1_000_000),
+    secretKey: secretKey(read('HERALD_SECRET_KEY')),
   });
 }
 
@@ -107,4 +115,20 @@ function boolean(read: (name: string) => string | undefined, name: string): bool
   if (text === undefined || text === 'false' || text === '0' || text === 'no') return false;
   if (text === 'true' || text === '1' || text === 'yes') return true;
   throw new ConfigError(`${name} must be true or false, not "${text}"`);
+}
+
+/**
+ * `HERALD_SECRET_KEY` → an AES-256 key. Exactly 32 bytes, as 64 hex digits or base64/base64url
+ * (no passphrases: a key that is not random would make the encryption only as strong as a guess).
+ * The message never quotes the value, which is a secret.
+ */
+function secretKey(text: string | undefined): KeyObject | null {
+  if (text === undefined) return null;
+  let bytes: Buffer | null = null;
+  if (/^[0-9a-fA-F]{64}$/.test(text)) bytes = Buffer.from(text, 'hex');
+  else if (/^[A-Za-z0-9+/_-]{43}={0,1}$/.test(text)) bytes = Buffer.from(text.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
+  if (bytes === null || bytes.length !== 32) {
+    throw new ConfigError(`HERALD_SECRET_KEY must be 32 random bytes as 64 hex digits or base64 (make one with: openssl rand -base64 32); the value given is ${text.length} characters`);
+  }
+  return createSecretKey(bytes);
 }

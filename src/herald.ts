@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
 import type { Config } from './config.ts';
 import { systemClock, type Clock } from './domain/clock.ts';
 import { RateLimiter } from './domain/rate-limiter.ts';
 import type { LookupFn } from './delivery/address-guard.ts';
 import { createSender, type Sender } from './delivery/sender.ts';
 import { buildApp } from './http/app.ts';
+import { createLogger } from './logger.ts';
 import { Metrics } from './http/metrics.ts';
 import { bootstrapDefaultWorkspace } from './services/auth-service.ts';
 import type { ServiceContext } from './services/context.ts';
@@ -48,8 +49,8 @@ export interface HeraldOptions {
 export async function startHerald(options: HeraldOptions): Promise<Herald> {
   const { config } = options;
   const clock = options.clock ?? systemClock;
-  const logger = options.logger ?? pino({ level: config.logLevel, base: { service: 'herald' } });
-  const storage = await openStorage(config.databaseUrl);
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const storage = await openStorage(config.databaseUrl, { secretKey: config.secretKey });
   const cursors = new CursorCodec(await storage.putSettingOnce('cursor_secret', randomBytes(32).toString('base64url')));
 
   let worker: DeliveryWorker | null = null;

@@ -5,6 +5,7 @@ import { newId } from '../domain/ids.ts';
 import type { ServiceContext } from '../services/context.ts';
 import { installErrorHandling } from './errors.ts';
 import type { Metrics } from './metrics.ts';
+import { answerClientError, answerFrameworkError, installRequestLimits, MAX_PARAM_LENGTH } from './request-limits.ts';
 import { adminRoutes } from './routes/admin-routes.ts';
 import { dashboardRoutes } from './routes/dashboard-routes.ts';
 import { deliveryRoutes } from './routes/delivery-routes.ts';
@@ -43,7 +44,10 @@ export async function buildApp({ ctx, metrics, logger, tail, streamHeartbeatMs }
     connectionTimeout: 60_000,
     requestTimeout: 60_000,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true } },
-    routerOptions: { maxParamLength: 200, ignoreTrailingSlash: true },
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH, ignoreTrailingSlash: true },
+    // What Node cannot parse (headers over 16 KiB, …) or the router refuses is answered in the contract's error shape too.
+    clientErrorHandler: answerClientError,
+    frameworkErrors: answerFrameworkError,
   });
   // Responses are serialised as they are built; the response schemas document them in /openapi.json.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
@@ -55,6 +59,8 @@ export async function buildApp({ ctx, metrics, logger, tail, streamHeartbeatMs }
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  // Deep JSON refused before parsing, request targets over 8 KiB refused (src/http/request-limits.ts).
+  installRequestLimits(app);
   app.addHook('onResponse', async (request, reply) => {
     metrics.recordRequest(request.method, request.routeOptions.url ?? 'unknown', reply.statusCode);
     if (reply.statusCode >= 500) request.log.warn({ method: request.method, url: request.url, status: reply.statusCode }, 'request answered 5xx');

@@ -95,11 +95,17 @@ export function booleanParam(name: string, text: string | undefined): boolean {
   throw invalidRequest(name, 'must be true or false');
 }
 
+/** The largest time a JavaScript `Date` holds, in ms either side of 1970. */
+const MAX_DATE_MS = 8.64e15;
+
 /** An ISO 8601 timestamp (or epoch ms) → epoch ms. */
 export function timeParam(name: string, text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const ms = /^\d+$/.test(text) ? Number(text) : Date.parse(text);
-  if (!Number.isFinite(ms) || !/^\d{4}-\d{2}-\d{2}|^\d+$/.test(text)) throw invalidRequest(name, 'must be an ISO 8601 timestamp such as 2026-01-15T09:30:00.000Z');
+  // Within the range of a JavaScript date (±8.64e15 ms): a bigger number would overflow PostgreSQL's bigint.
+  if (!Number.isFinite(ms) || Math.abs(ms) > MAX_DATE_MS || !/^\d{4}-\d{2}-\d{2}|^\d+$/.test(text)) {
+    throw invalidRequest(name, 'must be an ISO 8601 timestamp such as 2026-01-15T09:30:00.000Z');
+  }
   return ms;
 }
 

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
+import { inspect } from 'node:util';
 import { ConfigError, loadConfig } from '../../src/config.ts';
 
 const S = 1000;
@@ -119,5 +121,33 @@ describe('loadConfig refuses bad values with a ConfigError naming the variable',
   ];
   for (const [variable, value] of others) {
     test(`${variable}=${value}`, () => void refused({ [variable]: value }, variable));
+  }
+});
+
+describe('HERALD_SECRET_KEY (endpoint secrets encrypted at rest)', () => {
+  test('unset means no encryption', () => assert.equal(loadConfig({}).secretKey, null));
+
+  test('32 bytes as hex, base64 or base64url give an AES-256 key that never prints its bytes', () => {
+    const bytes = randomBytes(32);
+    for (const text of [bytes.toString('hex'), bytes.toString('base64'), bytes.toString('base64url'), ` ${bytes.toString('hex').toUpperCase()} `]) {
+      const key = loadConfig({ HERALD_SECRET_KEY: text }).secretKey;
+      assert.equal(key?.symmetricKeySize, 32);
+      assert.ok(key.export().equals(bytes), 'the same bytes, whatever the spelling');
+      assert.ok(!inspect(key).includes(bytes.toString('hex')) && !inspect(key).includes(bytes.toString('base64')));
+    }
+  });
+
+  const bad: Array<[string, string]> = [
+    ['a passphrase', 'correct horse battery staple'],
+    ['31 bytes of base64', randomBytes(31).toString('base64')],
+    ['33 bytes of base64', randomBytes(33).toString('base64')],
+    ['63 hex digits', randomBytes(32).toString('hex').slice(1)],
+    ['not hex', 'z'.repeat(64)],
+  ];
+  for (const [what, value] of bad) {
+    test(`${what} is refused, and the message does not quote it`, () => {
+      const message = refused({ HERALD_SECRET_KEY: value }, 'HERALD_SECRET_KEY');
+      assert.ok(!message.includes(value), 'the key is a secret: never echoed');
+    });
   }
 });

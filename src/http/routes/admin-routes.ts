@@ -7,9 +7,9 @@ import { requireAdmin } from '../auth.ts';
 import { listMeta, workspaceJson } from '../presenters.ts';
 import { parseListQuery, type RawQuery } from '../query-parser.ts';
 import { AuthErrors, ErrorResponse, IdParams, ListOf, QueryOf, Timestamp } from '../schemas/common.ts';
-import { Workspace } from '../schemas/resources.ts';
+import { NO_NUL, Workspace } from '../schemas/resources.ts';
 
-const NameBody = Type.Object({ name: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false });
+const NameBody = Type.Object({ name: Type.String({ minLength: 1, maxLength: 200, pattern: NO_NUL }) }, { additionalProperties: false });
 const CreatedKey = Type.Object({ id: Type.String(), name: Type.String(), key: Type.String({ description: 'Shown this once; stored hashed' }), created_at: Timestamp });
 
 /** Admin-key routes: workspaces and their API keys. */

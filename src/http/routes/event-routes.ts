@@ -43,7 +43,7 @@ function toInput(body: Static<typeof EventPublish>): PublishInput {
 function idempotencyKey(request: FastifyRequest): string | undefined {
   const key = request.headers['idempotency-key'];
   if (key === undefined) return undefined;
-  if (typeof key !== 'string' || key.length === 0 || key.length > 255) throw invalidRequest('Idempotency-Key', 'must be 1–255 characters');
+  if (typeof key !== 'string' || key.length === 0 || key.length > 255 || key.includes('\0')) throw invalidRequest('Idempotency-Key', 'must be 1–255 characters, none of them NUL');
   return key;
 }
 

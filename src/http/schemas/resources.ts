@@ -2,6 +2,8 @@ import { Type } from 'typebox';
 import { Tags, Timestamp } from './common.ts';
 
 const NullableString = Type.Union([Type.String(), Type.Null()]);
+/** Text stored as it is (not inside JSON): NUL characters refused, as PostgreSQL cannot store them. */
+export const NO_NUL = '^[^\\u0000]*$';
 const NullableInteger = Type.Union([Type.Integer(), Type.Null()]);
 const NullableTimestamp = Type.Union([Timestamp, Type.Null()]);
 const DeliveryErrorSchema = Type.Union([
@@ -17,8 +19,8 @@ export const Workspace = Type.Object({ id: Type.String(), name: Type.String(), c
 export const Method = Type.Union([Type.Literal('POST'), Type.Literal('PUT'), Type.Literal('PATCH')]);
 
 const endpointFields = {
-  url: Type.String({ maxLength: 2048, description: 'https:// (http:// only with HERALD_ALLOW_HTTP); private addresses refused unless HERALD_ALLOW_PRIVATE_NETWORKS' }),
-  description: Type.Optional(Type.Union([Type.String({ maxLength: 1024 }), Type.Null()])),
+  url: Type.String({ maxLength: 2048, pattern: NO_NUL, description: 'https:// (http:// only with HERALD_ALLOW_HTTP); private addresses refused unless HERALD_ALLOW_PRIVATE_NETWORKS' }),
+  description: Type.Optional(Type.Union([Type.String({ maxLength: 1024, pattern: NO_NUL }), Type.Null()])),
   event_types: Type.Optional(Type.Union([Type.Array(Type.String()), Type.Null()], { description: 'Exact types or patterns with *; omitted or null = every event' })),
   method: Type.Optional(Method),
   headers: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'Sent with every request; Herald-owned names refused' })),
@@ -65,7 +67,7 @@ export const EventPublish = Type.Object(
   {
     type: Type.String({ pattern: '^[A-Za-z0-9_.\\-]{1,128}$', description: 'Letters, digits, ".", "_", "-"' }),
     payload: Type.Unknown({ description: 'Any JSON; delivered byte for byte as stored' }),
-    tags: Type.Optional(Type.Record(Type.String(), Type.String())),
+    tags: Type.Optional(Type.Record(Type.String(), Type.String({ pattern: NO_NUL }))),
     endpoint_ids: Type.Optional(Type.Array(Type.String(), { maxItems: 1000, description: 'Narrows the fan-out to these endpoints' })),
   },
   { additionalProperties: false },
