@@ -1,0 +1,40 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startHerald, waitForSucceeded } from '../lib/processes.ts';
+
+export interface DeliveryOptions {
+  url: string;
+  events: number;
+  concurrency: number;
+  payload: unknown;
+  /** Node flags for the Herald process, e.g. `--cpu-prof`. */
+  nodeArgs?: string[];
+}
+
+/**
+ * Scenario 2: Herald (`node src/main.ts`, SQLite, one process) gets `events` events published in
+ * batches of 500 to one endpoint; timed from the first publish until every delivery has succeeded and
+ * its attempt is in the log. Deliveries/s.
+ */
+export async function deliveryThroughput(options: DeliveryOptions): Promise<number> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'herald-bench-'));
+  const herald = await startHerald({
+    HERALD_DATABASE_URL: join(dataDir, 'herald.db'),
+    HERALD_CONCURRENCY: String(options.concurrency),
+    HERALD_RETRY_SCHEDULE: '100ms', // a failure under load is retried at once, not in 5 minutes
+  }, options.nodeArgs);
+  try {
+    await herald.api('POST', '/v1/endpoints', { url: `${options.url}/hook` });
+    const started = performance.now();
+    for (let sent = 0; sent < options.events; sent += 500) {
+      const events = Array.from({ length: Math.min(500, options.events - sent) }, () => ({ type: 'bench.event', payload: options.payload }));
+      await herald.api('POST', '/v1/events/batch', { events });
+    }
+    await waitForSucceeded(herald, options.events);
+    return options.events / ((performance.now() - started) / 1000);
+  } finally {
+    await herald.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,70 @@
+import { join } from 'node:path';
+import { Agent, request } from 'undici';
+import { BENCH_KEY, inParallel, startHerald } from '../lib/processes.ts';
+
+export interface IngestOptions {
+  /** SQLite data directory; left holding every published event's due delivery (scenario 7 uses it). */
+  dataDir: string;
+  /** Where the one endpoint points; nothing is delivered here (the API process only). */
+  endpointUrl: string;
+  /** Receiver that answers `POST /__accept` with 202: the bare-HTTP baseline. */
+  receiverUrl: string;
+  singleRequests: number;
+  batchEvents: number;
+  payload: unknown;
+}
+
+export interface IngestResult {
+  /** Plain node:http answering 202, same client, same concurrency (baseline of `single`). */
+  bareRequestsPerS: number;
+  /** `POST /v1/events` at concurrency 32, requests/s. */
+  singlePerS: number;
+  /** `POST /v1/events/batch` of 1,000 events, one batch after another, events/s. */
+  batchEventsPerS: number;
+  /** Deliveries left due in `dataDir`. */
+  due: number;
+}
+
+const SINGLE_CONCURRENCY = 32;
+const BATCH = 1000;
+
+/**
+ * Scenario 6, ingest: a Herald API process (HERALD_ROLE=api, so nothing is delivered meanwhile) with
+ * one endpoint subscribed to everything; single-event publishes at concurrency 32, then batches.
+ */
+export async function ingest(options: IngestOptions): Promise<IngestResult> {
+  const agent = new Agent({ connections: SINGLE_CONCURRENCY });
+  const single = JSON.stringify({ type: 'bench.ingest', payload: options.payload });
+  const timed = async (count: number, url: string, headers: Record<string, string>) => {
+    const started = performance.now();
+    await inParallel(count, SINGLE_CONCURRENCY, async () => {
+      const response = await request(url, { method: 'POST', body: single, headers, dispatcher: agent });
+      await response.body.dump();
+      if (response.statusCode !== 202) throw new Error(`publish answered ${response.statusCode}`);
+    });
+    return count / ((performance.now() - started) / 1000);
+  };
+  const herald = await startHerald({ HERALD_DATABASE_URL: join(options.dataDir, 'herald.db'), HERALD_ROLE: 'api' });
+  try {
+    const headers = { authorization: `Bearer ${BENCH_KEY}`, 'content-type': 'application/json' };
+    await herald.api('POST', '/v1/endpoints', { url: `${options.endpointUrl}/hook` });
+    await timed(Math.min(500, options.singleRequests), `${options.receiverUrl}/__accept`, headers); // warm-up of both
+    await timed(Math.min(500, options.singleRequests), `${herald.url}/v1/events`, headers);
+    const bareRequestsPerS = await timed(options.singleRequests, `${options.receiverUrl}/__accept`, headers);
+    const singlePerS = await timed(options.singleRequests, `${herald.url}/v1/events`, headers);
+
+    const batch = JSON.stringify({ events: Array.from({ length: BATCH }, () => ({ type: 'bench.ingest', payload: options.payload })) });
+    const started = performance.now();
+    for (let sent = 0; sent < options.batchEvents; sent += BATCH) {
+      const response = await request(`${herald.url}/v1/events/batch`, { method: 'POST', body: batch, headers, dispatcher: agent });
+      await response.body.dump();
+      if (response.statusCode !== 202) throw new Error(`batch publish answered ${response.statusCode}`);
+    }
+    const batchEventsPerS = (Math.ceil(options.batchEvents / BATCH) * BATCH) / ((performance.now() - started) / 1000);
+    const queued = await herald.api<{ meta: { total: number } }>('GET', '/v1/deliveries?status=queued&count=true&limit=1');
+    return { bareRequestsPerS, singlePerS, batchEventsPerS, due: queued.meta.total };
+  } finally {
+    await herald.stop();
+    await agent.close();
+  }
+}

@@ -1,0 +1,91 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Agent, request } from 'undici';
+import { BENCH_KEY, percentile, sleep, startHerald, type ReceiverProcess } from '../lib/processes.ts';
+
+export interface LatencyOptions {
+  receiver: ReceiverProcess;
+  ratePerS: number;
+  seconds: number;
+  concurrency: number;
+  payload: unknown;
+}
+
+export interface LatencyResult {
+  /** Direct POSTs to the receiver at the same rate: send → receiver first byte (the baseline). */
+  direct: { p50: number; p99: number };
+  /** Herald: publish accepted (202 read by the client) → receiver first byte. */
+  herald: { p50: number; p99: number; count: number };
+}
+
+const wallClock = () => performance.timeOrigin + performance.now();
+
+/**
+ * Scenario 4, latency: an open-loop stream of `ratePerS` events/s for `seconds` (each sent at its
+ * scheduled time, whether or not earlier ones were answered) to a Herald process; per event, the time
+ * from the client reading the 202 to the receiver seeing the request head (both wall clocks of this
+ * machine). The baseline is the same open loop of plain undici POSTs straight to the receiver.
+ */
+export async function latency(options: LatencyOptions): Promise<LatencyResult> {
+  const { receiver } = options;
+  const body = JSON.stringify(options.payload);
+  const agent = new Agent({ connections: 64 });
+
+  // Baseline: direct POSTs, send → receiver first byte.
+  const sentAt = new Map<string, number>();
+  await openLoop(options.ratePerS, Math.min(options.seconds, 5), async (i) => {
+    const id = `direct_${i}`;
+    sentAt.set(id, wallClock());
+    const response = await request(`${receiver.url}/hook`, { method: 'POST', body, dispatcher: agent, headers: { 'content-type': 'application/json', 'webhook-id': id } });
+    await response.body.dump();
+  });
+  const directArrivals = await receiver.arrivals();
+  const direct = [...sentAt].map(([id, at]) => directArrivals.get(id)! - at).filter(Number.isFinite);
+
+  const dataDir = mkdtempSync(join(tmpdir(), 'herald-bench-latency-'));
+  const herald = await startHerald({ HERALD_DATABASE_URL: join(dataDir, 'herald.db'), HERALD_CONCURRENCY: String(options.concurrency) });
+  try {
+    await herald.api('POST', '/v1/endpoints', { url: `${receiver.url}/hook` });
+    const accepted = new Map<string, number>();
+    const publishBody = JSON.stringify({ type: 'bench.latency', payload: options.payload });
+    await openLoop(options.ratePerS, options.seconds, async () => {
+      const response = await request(`${herald.url}/v1/events`, {
+        method: 'POST', body: publishBody, dispatcher: agent,
+        headers: { authorization: `Bearer ${BENCH_KEY}`, 'content-type': 'application/json' },
+      });
+      const answer = (await response.body.json()) as { id: string };
+      accepted.set(answer.id, wallClock());
+    });
+    const arrivals = new Map<string, number>();
+    const deadline = Date.now() + 30_000;
+    while (arrivals.size < accepted.size && Date.now() < deadline) {
+      for (const [id, at] of await receiver.arrivals()) arrivals.set(id, at);
+      await sleep(100);
+    }
+    const values = [...accepted].map(([id, at]) => (arrivals.get(id) ?? Number.NaN) - at).filter(Number.isFinite);
+    return {
+      direct: { p50: percentile(direct, 50), p99: percentile(direct, 99) },
+      herald: { p50: percentile(values, 50), p99: percentile(values, 99), count: values.length },
+    };
+  } finally {
+    await herald.stop();
+    await agent.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+
+/** Calls `send(i)` at `ratePerS` for `seconds`, on schedule regardless of answers; resolves when all answered. */
+async function openLoop(ratePerS: number, seconds: number, send: (i: number) => Promise<void>): Promise<void> {
+  const total = Math.round(ratePerS * seconds);
+  const started = performance.now();
+  const pending: Promise<void>[] = [];
+  let next = 0;
+  while (next < total) {
+    const due = Math.min(total, Math.floor(((performance.now() - started) / 1000) * ratePerS) + 1);
+    for (; next < due; next += 1) pending.push(send(next));
+    await sleep(2);
+  }
+  await Promise.all(pending);
+}
