@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'VALIDATION_FAILED'
   | 'RATE_LIMITED'
   | 'SERVICE_UNAVAILABLE'
+  | 'STORAGE_FULL'
   | 'INTERNAL';
 
 /** One field's problem, as listed in `error.details`. */

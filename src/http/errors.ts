@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { AppError, coerceError, type ErrorCode, type ErrorDetail } from '../domain/app-error.ts';
+import { StorageFullError, StorageIoError } from '../storage/storage-errors.ts';
 
 /** The HTTP status of each error code: the contract's table, plus Herald's additions. */
 export const STATUS_OF: Record<ErrorCode, number> = {
@@ -19,7 +20,11 @@ export const STATUS_OF: Record<ErrorCode, number> = {
   RATE_LIMITED: 429,
   INTERNAL: 500,
   SERVICE_UNAVAILABLE: 503,
+  STORAGE_FULL: 503,
 };
+
+/** `Retry-After` (seconds) on a 503 `STORAGE_FULL`: space rarely comes back within a second. */
+const STORAGE_FULL_RETRY_AFTER_S = 5;
 
 /** The contract's error body. */
 export function errorBody(code: ErrorCode, message: string, details: ErrorDetail[], requestId: string) {
@@ -36,6 +41,7 @@ export function installErrorHandling(app: FastifyInstance): void {
     const status = STATUS_OF[error.code];
     if (status >= 500) request.log.error({ err: coerceError(thrown) }, 'request failed');
     if ((error.code === 'RATE_LIMITED' || error.code === 'SERVICE_UNAVAILABLE') && !reply.hasHeader('retry-after')) reply.header('retry-after', '1');
+    if (error.code === 'STORAGE_FULL' && !reply.hasHeader('retry-after')) reply.header('retry-after', String(STORAGE_FULL_RETRY_AFTER_S));
     return reply.status(status).send(errorBody(error.code, error.message, error.details, request.id));
   });
   app.setNotFoundHandler((request, reply) =>
@@ -73,6 +79,9 @@ function toAppError(thrown: unknown): AppError {
   if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
     return new AppError('INVALID_REQUEST', error.message ?? 'the request is invalid');
   }
+  if (storageFull(thrown)) {
+    return new AppError('STORAGE_FULL', 'the database is out of disk space, so nothing was written; try again later (send an Idempotency-Key so a retry cannot publish twice)', [], { cause: thrown });
+  }
   if (isStorageUnavailable(thrown)) {
     return new AppError('SERVICE_UNAVAILABLE', 'storage is not answering; try again shortly (send an Idempotency-Key so a retry cannot publish twice)', [], { cause: thrown });
   }
@@ -88,9 +97,18 @@ const NETWORK_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIP
  */
 export function isStorageUnavailable(thrown: unknown): boolean {
   for (let error = thrown, depth = 0; error instanceof Error && depth < 5; error = error.cause, depth += 1) {
+    if (error instanceof StorageIoError) return true;
     const code = (error as { code?: unknown }).code;
     if (typeof code === 'string' && (NETWORK_ERRORS.has(code) || /^(08|57P0[1-3]$|53300$)/.test(code))) return true;
     if (/^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection terminated unexpectedly)/.test(error.message)) return true;
+  }
+  return false;
+}
+
+/** True when `thrown` (or an error it wraps) is storage saying its disk is full. */
+function storageFull(thrown: unknown): boolean {
+  for (let error = thrown, depth = 0; error instanceof Error && depth < 5; error = error.cause, depth += 1) {
+    if (error instanceof StorageFullError) return true;
   }
   return false;
 }

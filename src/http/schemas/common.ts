@@ -11,7 +11,7 @@ export const Tags = Type.Record(Type.String(), Type.String(), { description: 'Fr
 export const ErrorResponse = Type.Object(
   {
     error: Type.Object({
-      code: Type.String({ description: 'INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL' }),
+      code: Type.String({ description: 'INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, …_NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, RATE_LIMITED, INTERNAL, SERVICE_UNAVAILABLE (503, storage not answering), STORAGE_FULL (503, the database is out of disk space; both with Retry-After)' }),
       message: Type.String(),
       details: Type.Optional(Type.Array(Type.Object({ field: Type.String(), message: Type.String() }))),
     }),

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { StorageFullError } from '../storage-errors.ts';
 import type { PostgresTarget } from './postgres-url.ts';
 
 /** A value bound to a placeholder: scalars, or arrays of them for `= ANY(?)` and `unnest(?)`. */
@@ -65,7 +66,13 @@ export function toPositional(sql: string): string {
 type QueryTarget = Pick<pg.Pool, 'query'> | Pick<pg.PoolClient, 'query'>;
 
 function executor(target: QueryTarget): SqlExecutor {
-  const query = async (sql: string, params: readonly SqlParam[]) => target.query(toPositional(sql), params as unknown[]);
+  const query = async (sql: string, params: readonly SqlParam[]) => {
+    try {
+      return await target.query(toPositional(sql), params as unknown[]);
+    } catch (error) {
+      throw toStorageError(error);
+    }
+  };
   return {
     all: async (sql, params = []) => (await query(sql, params)).rows as PgRow[],
     get: async (sql, params = []) => (await query(sql, params)).rows[0] as PgRow | undefined,
@@ -135,7 +142,7 @@ export class PostgresDatabase implements SqlExecutor {
       } catch (error) {
         // A connection that cannot even roll back is dead: it must not go back to the pool.
         await client.query('ROLLBACK').catch((rollbackError: unknown) => discard(rollbackError));
-        throw error;
+        throw toStorageError(error);
       }
     });
   }
@@ -172,6 +179,20 @@ export class PostgresDatabase implements SqlExecutor {
     this.#closing ??= this.pool.end();
     return this.#closing;
   }
+}
+
+const DISK_FULL = '53100';
+
+/**
+ * The one place where PostgreSQL's errors become storage errors callers can act on: SQLSTATE 53100
+ * (disk_full, e.g. "could not extend file") → {@link StorageFullError}. Everything else is returned
+ * unchanged (connection errors are recognised by their codes further up).
+ */
+export function toStorageError(error: unknown): unknown {
+  if (error instanceof Error && (error as { code?: unknown }).code === DISK_FULL) {
+    return new StorageFullError(`the PostgreSQL server's disk is full (${error.message})`, { cause: error });
+  }
+  return error;
 }
 
 /** True for errors that say the connection itself failed (as opposed to an SQL error, which only fails the statement). */

@@ -1,6 +1,7 @@
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
+import { StorageFullError, StorageIoError } from '../storage-errors.ts';
 import { WalCheckpointer } from './wal-checkpointer.ts';
 
 export type SqlValue = string | number | null;
@@ -18,19 +19,21 @@ export class SqliteDatabase {
   readonly #statements = new Map<string, StatementSync>();
   #checkpointer: WalCheckpointer | null = null;
 
-  constructor(path: string) {
+  /** `upkeepThread` (default true): start the background checkpoint/merge thread for a file (off for a second connection). */
+  constructor(path: string, { upkeepThread = true }: { upkeepThread?: boolean } = {}) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     this.db = new DatabaseSync(path);
+    // First: setting the journal mode takes a lock, which a closing connection's upkeep thread may still hold.
+    this.db.exec('PRAGMA busy_timeout = 5000');
     this.db.exec('PRAGMA journal_mode = WAL');
     // NORMAL in WAL mode: a commit survives a process crash (kill -9); only a power loss may drop the last commits.
     this.db.exec('PRAGMA synchronous = NORMAL');
-    this.db.exec('PRAGMA busy_timeout = 5000');
     this.db.exec('PRAGMA foreign_keys = ON');
     this.db.exec('PRAGMA temp_store = MEMORY');
     if (path !== ':memory:') {
       // Checkpoints happen in a background thread; the automatic one (inside a COMMIT) is only a safety net.
       this.db.exec('PRAGMA wal_autocheckpoint = 16384');
-      this.#checkpointer = new WalCheckpointer(path);
+      if (upkeepThread) this.#checkpointer = new WalCheckpointer(path);
     }
   }
 
@@ -45,32 +48,54 @@ export class SqliteDatabase {
   }
 
   all(sql: string, params: readonly SqlValue[] = []): SqlRow[] {
-    return this.statement(sql).all(...(params as SQLInputValue[])) as SqlRow[];
+    try {
+      return this.statement(sql).all(...(params as SQLInputValue[])) as SqlRow[];
+    } catch (error) {
+      throw toStorageError(error);
+    }
   }
 
   get(sql: string, params: readonly SqlValue[] = []): SqlRow | undefined {
-    return this.statement(sql).get(...(params as SQLInputValue[])) as SqlRow | undefined;
+    try {
+      return this.statement(sql).get(...(params as SQLInputValue[])) as SqlRow | undefined;
+    } catch (error) {
+      throw toStorageError(error);
+    }
   }
 
   run(sql: string, params: readonly SqlValue[] = []): number {
-    return Number(this.statement(sql).run(...(params as SQLInputValue[])).changes);
+    try {
+      return Number(this.statement(sql).run(...(params as SQLInputValue[])).changes);
+    } catch (error) {
+      throw toStorageError(error);
+    }
   }
 
   /** Runs an INSERT and returns the new row's rowid. */
   insert(sql: string, params: readonly SqlValue[] = []): number {
-    return Number(this.statement(sql).run(...(params as SQLInputValue[])).lastInsertRowid);
+    try {
+      return Number(this.statement(sql).run(...(params as SQLInputValue[])).lastInsertRowid);
+    } catch (error) {
+      throw toStorageError(error);
+    }
   }
 
   /** Runs `work` in one write transaction (BEGIN IMMEDIATE), rolled back if it throws. */
   transaction<T>(work: () => T): T {
-    this.db.exec('BEGIN IMMEDIATE');
+    try {
+      this.db.exec('BEGIN IMMEDIATE');
+    } catch (error) {
+      throw toStorageError(error);
+    }
     try {
       const result = work();
       this.db.exec('COMMIT');
       return result;
     } catch (error) {
-      this.db.exec('ROLLBACK');
-      throw error;
+      // SQLITE_FULL and some I/O errors roll the transaction back by themselves: a second ROLLBACK
+      // would throw "no transaction is active" and hide the error that matters.
+      if (this.db.isTransaction) this.db.exec('ROLLBACK');
+      throw toStorageError(error);
     }
   }
 
@@ -94,4 +119,24 @@ export class SqliteDatabase {
     this.#statements.clear();
     if (this.db.isOpen) this.db.close();
   }
+}
+
+const SQLITE_IOERR = 10;
+const SQLITE_FULL = 13;
+const SQLITE_IOERR_SHMSIZE = 4874; // the -shm file could not grow: a full disk, as SQLite documents it
+
+/**
+ * The one place where node:sqlite's errors (`errcode`: SQLite's extended result code) become
+ * storage errors callers can act on: a full disk → {@link StorageFullError}, any other I/O error →
+ * {@link StorageIoError}. Everything else (constraints, SQL errors) is returned unchanged.
+ */
+export function toStorageError(error: unknown): unknown {
+  if (!(error instanceof Error) || error instanceof StorageFullError || error instanceof StorageIoError) return error;
+  const code = (error as { errcode?: unknown }).errcode;
+  if (typeof code !== 'number') return error;
+  if ((code & 0xff) === SQLITE_FULL || code === SQLITE_IOERR_SHMSIZE) {
+    return new StorageFullError(`the SQLite database's disk is full (${error.message})`, { cause: error });
+  }
+  if ((code & 0xff) === SQLITE_IOERR) return new StorageIoError(`the SQLite database could not be read or written (${error.message})`, { cause: error });
+  return error;
 }
