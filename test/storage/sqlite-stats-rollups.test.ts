@@ -85,7 +85,30 @@ describe('SQLite stats rollups', () => {
     return queries;
   }
 
+  /** `count=true` of log lists filtered by scope, status and time: the rollups' sum against COUNT(*). */
+  async function assertCountsAsLog(label: string): Promise<void> {
+    const times = [undefined, end - DAY, Math.floor((end - DAY) / MINUTE) * MINUTE, end - 90 * MINUTE + 17, end - 30_000];
+    for (const endpointId of [undefined, log.flakyEndpointId]) {
+      for (const status of [undefined, 'succeeded', 'failed'] as const) {
+        for (const [index, startTime] of times.entries()) {
+          const endTime = [undefined, end + 1, end - HOUR + 5, end - 10 * MINUTE, end][index];
+          const filters = { workspaceId: log.workspaceId, endpointId, status, startTime, endTime };
+          const conditions: Array<[string, string | number | undefined]> = [
+            ['workspace_id = ?', log.workspaceId], ['endpoint_id = ?', endpointId], ['status = ?', status],
+            ['created_at >= ?', startTime], ['created_at < ?', endTime],
+          ];
+          const given = conditions.filter(([, value]) => value !== undefined);
+          const where = given.map(([sql]) => sql);
+          const params = given.map(([, value]) => value!);
+          const expected = Number((raw.prepare(`SELECT COUNT(*) AS n FROM attempts WHERE ${where.join(' AND ')}`).get(...params) as { n: number }).n);
+          assert.equal(await storage.countAttempts(filters), expected, `${label}: ${JSON.stringify(filters)}`);
+        }
+      }
+    }
+  }
+
   async function assertSameAsLog(label: string): Promise<number> {
+    await assertCountsAsLog(label);
     let checked = 0;
     for (const query of windows()) {
       const answer = normalised(await storage.attemptStats(query));

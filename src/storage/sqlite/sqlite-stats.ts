@@ -1,4 +1,4 @@
-import type { AttemptStatsRaw, StatsQuery } from '../storage.ts';
+import type { AttemptFilters, AttemptStatsRaw, StatsQuery } from '../storage.ts';
 import { foldStats, statsWindow } from '../sql/attempt-stats.ts';
 import type { SqliteDatabase, SqlRow } from './sqlite-database.ts';
 
@@ -100,4 +100,42 @@ function rawDurations(db: SqliteDatabase, query: StatsQuery, span: Span): SqlRow
      WHERE ${window} AND (error_code IS NULL OR error_code <> 'ENDPOINT_DISABLED') GROUP BY duration_ms`,
     params,
   );
+}
+
+/** Filters the attempt rollups can count: scope, outcome and time; anything else needs the log. */
+const ROLLUP_COUNTABLE = new Set(['workspaceId', 'endpointId', 'status', 'startTime', 'endTime']);
+
+/**
+ * `count=true` of a log list from the attempt rollups when its filters are only scope, status and
+ * time (the whole minutes from the rollups, the edges from the log through `countLog`): a workspace's
+ * whole log counted in milliseconds instead of a scan of every entry. Null when the filters need the log.
+ */
+export function countAttemptsFromRollups(
+  db: SqliteDatabase,
+  filters: AttemptFilters,
+  countLog: (filters: AttemptFilters) => number,
+): number | null {
+  const keys = Object.entries(filters).filter(([, value]) => value !== undefined).map(([key]) => key);
+  if (!keys.every((key) => ROLLUP_COUNTABLE.has(key))) return null;
+  const from = filters.startTime === undefined ? null : Math.ceil(filters.startTime / MINUTE_MS) * MINUTE_MS;
+  const to = filters.endTime === undefined ? null : Math.floor(filters.endTime / MINUTE_MS) * MINUTE_MS;
+  if (from !== null && to !== null && from >= to) return null; // under two minutes: the log is as quick
+  const where = ['workspace_id = ?', 'endpoint_id = ?'];
+  const params: Array<string | number> = [filters.workspaceId, filters.endpointId ?? ''];
+  if (filters.status !== undefined) {
+    where.push('status = ?');
+    params.push(filters.status);
+  }
+  if (from !== null) {
+    where.push('minute >= ?');
+    params.push(from);
+  }
+  if (to !== null) {
+    where.push('minute < ?');
+    params.push(to);
+  }
+  let total = Number(db.get(`SELECT COALESCE(SUM(n), 0) AS n FROM attempt_rollups WHERE ${where.join(' AND ')}`, params)?.n ?? 0);
+  if (from !== null && filters.startTime! < from) total += countLog({ ...filters, startTime: filters.startTime!, endTime: from });
+  if (to !== null && filters.endTime! > to) total += countLog({ ...filters, startTime: to, endTime: filters.endTime! });
+  return total;
 }

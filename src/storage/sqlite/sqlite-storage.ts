@@ -31,7 +31,8 @@ import { SqliteDatabase, type SqlValue } from './sqlite-database.ts';
 import * as queue from './sqlite-delivery-queue.ts';
 import * as maintenance from './sqlite-log-maintenance.ts';
 import { createSqliteSearch } from './sqlite-search.ts';
-import { attemptStats } from './sqlite-stats.ts';
+import { SqlitePurger } from './sqlite-purger.ts';
+import { attemptStats, countAttemptsFromRollups } from './sqlite-stats.ts';
 import type { SearchClause } from '../sql/filters.ts';
 import { ATTEMPT_COLUMNS, ENDPOINT_COLUMNS, endpointValues, toAttempt, toDelivery, toEndpoint, toEvent, toWorkspace } from './sqlite-rows.ts';
 
@@ -40,11 +41,13 @@ import { ATTEMPT_COLUMNS, ENDPOINT_COLUMNS, endpointValues, toAttempt, toDeliver
 export class SqliteStorage implements Storage {
   readonly #db: SqliteDatabase;
   readonly #search: SearchClause;
+  readonly #purger: SqlitePurger | null;
 
   /** Opens (creating if needed) the database file at `path`; `:memory:` for a throwaway one. */
   constructor(path: string) {
     this.#db = new SqliteDatabase(path);
     this.#search = createSqliteSearch(this.#db);
+    this.#purger = path === ':memory:' ? null : new SqlitePurger(path);
   }
 
   async migrate(): Promise<void> {
@@ -56,6 +59,7 @@ export class SqliteStorage implements Storage {
   }
 
   async close(): Promise<void> {
+    await this.#purger?.close();
     this.#db.close();
   }
 
@@ -280,7 +284,8 @@ export class SqliteStorage implements Storage {
   }
 
   async countAttempts(filters: AttemptFilters): Promise<number> {
-    return this.#count('attempts', attemptWhere(filters, this.#search));
+    const countLog = (subset: AttemptFilters) => this.#count('attempts', attemptWhere(subset, this.#search));
+    return countAttemptsFromRollups(this.#db, filters, countLog) ?? countLog(filters);
   }
 
   async listAttemptsOfDelivery(workspaceId: string, deliveryId: string): Promise<AttemptRecord[]> {
@@ -317,7 +322,8 @@ export class SqliteStorage implements Storage {
   }
 
   async purgeBatch(cutoff: number, idempotencyCutoff: number, limit: number): Promise<PurgeCounts> {
-    return maintenance.purgeBatch(this.#db, cutoff, idempotencyCutoff, limit);
+    // On a file, in a thread of its own (sqlite-purger.ts): a batch never holds the event loop.
+    return this.#purger ? this.#purger.purgeBatch(cutoff, idempotencyCutoff, limit) : maintenance.purgeBatch(this.#db, cutoff, idempotencyCutoff, limit);
   }
 
   #list<F extends string, R>(
