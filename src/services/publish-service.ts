@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { AppError, type ErrorDetail } from '../domain/app-error.ts';
 import { matchesEventTypes } from '../domain/event-type-match.ts';
 import { newId } from '../domain/ids.ts';
-import type { DeliveryRecord, EndpointRecord, EventRecord } from '../storage/records.ts';
-import type { NewEvent } from '../storage/storage.ts';
+import type { DeliveryRecord, EventRecord } from '../storage/records.ts';
+import type { EndpointRoute, NewEvent } from '../storage/storage.ts';
 import type { ServiceContext } from './context.ts';
 import { canonicalJson } from './cursor-codec.ts';
 
@@ -40,7 +40,7 @@ export async function publishEvents(
   options: { idempotencyKey?: string; requestBody: unknown; render: (published: PublishedEvent[]) => unknown; forceEndpointIds?: boolean },
 ): Promise<{ response: unknown; replayed: boolean }> {
   inputs.forEach((input, index) => checkEvent(ctx, input, inputs.length > 1 ? `events[${index}].` : ''));
-  const endpoints = await ctx.storage.listEnabledEndpoints(workspaceId);
+  const endpoints = await ctx.storage.listEndpointRoutes(workspaceId);
   await checkEndpointIds(ctx, workspaceId, inputs, endpoints, options.forceEndpointIds === true);
 
 
@@ -66,7 +66,7 @@ export async function publishEvents(
   return { response, replayed: false };
 }
 
-function fanOut(workspaceId: string, input: PublishInput, endpoints: EndpointRecord[], now: number, force: boolean): PublishedEvent {
+function fanOut(workspaceId: string, input: PublishInput, endpoints: EndpointRoute[], now: number, force: boolean): PublishedEvent {
   const event: EventRecord = {
     id: newId('evt', now),
     workspaceId,
@@ -124,7 +124,7 @@ async function checkEndpointIds(
   ctx: ServiceContext,
   workspaceId: string,
   inputs: PublishInput[],
-  enabled: EndpointRecord[],
+  enabled: EndpointRoute[],
   includeDisabled: boolean,
 ): Promise<void> {
   const asked = new Set(inputs.flatMap((input) => input.endpointIds ?? []));

@@ -31,7 +31,7 @@ export async function recoverEndpoint(ctx: ServiceContext, workspaceId: string, 
  * filters. Deliveries whose endpoint is disabled or deleted are skipped and counted.
  */
 export async function retryMatchingLogs(ctx: ServiceContext, filters: AttemptFilters): Promise<{ queued: number; skipped: number }> {
-  const enabled = new Set((await ctx.storage.listEnabledEndpoints(filters.workspaceId)).map((e) => e.id));
+  const enabled = new Set((await ctx.storage.listEndpointRoutes(filters.workspaceId)).map((e) => e.id));
   const seen = new Set<string>();
   let queued = 0;
   let skipped = 0;

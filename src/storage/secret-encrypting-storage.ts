@@ -39,7 +39,7 @@ export function encryptingSecrets(storage: Storage, cipher: SecretCipher): Stora
 
   const overrides: Pick<
     Storage,
-    'createEndpoint' | 'getEndpoint' | 'listEndpoints' | 'updateEndpoint' | 'listEnabledEndpoints' | 'claimDueDeliveries'
+    'createEndpoint' | 'getEndpoint' | 'listEndpoints' | 'updateEndpoint' | 'claimDueDeliveries'
   > = {
     createEndpoint: (endpoint) => storage.createEndpoint({ ...endpoint, ...sealPatch(endpoint.id, endpoint) }),
     getEndpoint: async (workspaceId, id) => openOrNull(await storage.getEndpoint(workspaceId, id)),
@@ -48,7 +48,6 @@ export function encryptingSecrets(storage: Storage, cipher: SecretCipher): Stora
       return { ...page, rows: page.rows.map(open) };
     },
     updateEndpoint: async (workspaceId, id, patch) => openOrNull(await storage.updateEndpoint(workspaceId, id, sealPatch(id, patch))),
-    listEnabledEndpoints: async (workspaceId) => (await storage.listEnabledEndpoints(workspaceId)).map(open),
     claimDueDeliveries: async (nowMs, limit, leaseMarginMs) =>
       (await storage.claimDueDeliveries(nowMs, limit, leaseMarginMs)).map(
         (claimed): ClaimedDelivery => ({ ...claimed, endpoint: openOrNull(claimed.endpoint) }),

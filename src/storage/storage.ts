@@ -47,6 +47,14 @@ export interface AttemptFilters extends TimeRange {
   search?: string;
 }
 
+/** An enabled endpoint as fan-out sees it. */
+export interface EndpointRoute {
+  id: string;
+  url: string;
+  /** Null: every event. */
+  eventTypes: string[] | null;
+}
+
 /** A new event with the deliveries its fan-out chose; written together or not at all. */
 export interface NewEvent {
   event: EventRecord;
@@ -209,8 +217,8 @@ export interface Storage {
   updateEndpoint(workspaceId: string, id: string, patch: EndpointPatch): Promise<EndpointRecord | null>;
   /** Deletes the endpoint; its log stays. Returns false when not found. */
   deleteEndpoint(workspaceId: string, id: string, nowMs: number): Promise<boolean>;
-  /** The workspace's enabled endpoints, for fan-out. */
-  listEnabledEndpoints(workspaceId: string): Promise<EndpointRecord[]>;
+  /** What fan-out needs of the workspace's enabled endpoints (id, URL, event types): no secrets, headers or metadata. */
+  listEndpointRoutes(workspaceId: string): Promise<EndpointRoute[]>;
 
   /** Writes events and their deliveries in one transaction, honouring the idempotency key. */
   publishEvents(workspaceId: string, events: NewEvent[], idempotency: IdempotencyClaim | null): Promise<PublishResult>;

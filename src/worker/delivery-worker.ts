@@ -10,6 +10,16 @@ import { OutcomeWriter, type OutcomesListener } from './outcome-writer.ts';
 import { RateLimiter } from '../domain/rate-limiter.ts';
 import { signedRequest } from './signed-request.ts';
 
+/** How long a stopping worker keeps retrying outcome writes that storage refuses. */
+const STOP_WRITE_GRACE_MS = 5_000;
+/**
+ * An attempt running this long stops counting against `HERALD_CONCURRENCY` (up to SLOW_POOL_FACTOR ×
+ * concurrency such attempts): its receiver is slow or hanging, and it is waiting, not working. Without
+ * this, 64 hanging endpoints held every slot until their timeouts and healthy endpoints waited.
+ */
+const SLOW_AFTER_MS = 1_000;
+const SLOW_POOL_FACTOR = 16;
+
 /** How a worker runs. */
 export interface WorkerOptions {
   storage: Storage;
@@ -40,7 +50,10 @@ export class DeliveryWorker {
   readonly #options: Required<Omit<WorkerOptions, 'onRecorded' | 'disableAfterMs'>> & Pick<WorkerOptions, 'onRecorded' | 'disableAfterMs'>;
   readonly #limiter = new RateLimiter();
   readonly #writer: OutcomeWriter;
+  /** Attempts holding one of the `concurrency` slots. */
   #inFlight = 0;
+  /** Attempts running longer than SLOW_AFTER_MS, moved out of the slots (at most SLOW_POOL_FACTOR × concurrency). */
+  #slow = 0;
   #running = false;
   #loop: Promise<void> | null = null;
   #wakeUp: (() => void) | null = null;
@@ -55,7 +68,7 @@ export class DeliveryWorker {
 
   /** Attempts under way now. */
   get inFlight(): number {
-    return this.#inFlight;
+    return this.#inFlight + this.#slow;
   }
 
   start(): void {
@@ -70,12 +83,17 @@ export class DeliveryWorker {
     this.#wakeUp?.();
   }
 
-  /** Graceful stop: no new claims; in-flight attempts finish and are recorded. */
+  /**
+   * Graceful stop: no new claims; in-flight attempts finish and are recorded. Outcomes that storage
+   * still refuses {@link STOP_WRITE_GRACE_MS} after the stop began are given up (their leases bring
+   * the deliveries back), so a stop always ends.
+   */
   async stop(): Promise<void> {
     this.#running = false;
+    this.#writer.giveUpAfter(Date.now() + STOP_WRITE_GRACE_MS);
     this.wake();
     await this.#loop;
-    while (this.#inFlight > 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    while (this.#inFlight + this.#slow > 0) await new Promise((resolve) => setTimeout(resolve, 10));
     await this.#writer.flush();
   }
 
@@ -85,6 +103,7 @@ export class DeliveryWorker {
     const claimBatch = Math.max(1, Math.ceil(concurrency / 4));
     let backlog = false;
     let capped = false;
+    let claimFailures = 0;
     while (this.#running) {
       this.#woken = false;
       capped = false;
@@ -103,8 +122,15 @@ export class DeliveryWorker {
           waitForSlots = backlog;
           const nextDue = await storage.nextRunAt();
           capped = !backlog && !this.#woken && (nextDue ?? Infinity) <= now;
+          if (claimFailures > 0) this.#options.logger.info({ failures: claimFailures }, 'claiming due deliveries works again');
+          claimFailures = 0;
         } catch (error) {
-          this.#options.logger.error({ err: coerceError(error) }, 'claiming due deliveries failed; trying again shortly');
+          // Logged once, then retried with a growing pause (100 ms … 5 s): a storage outage or a full
+          // disk must neither spin a core nor fill the logs.
+          if (claimFailures === 0) this.#options.logger.error({ err: coerceError(error) }, 'claiming due deliveries failed; retrying with back-off until it works');
+          claimFailures += 1;
+          await this.#pause(Math.min(5000, 100 * 2 ** (claimFailures - 1)));
+          continue;
         }
       }
       if (!this.#running) break;
@@ -112,6 +138,12 @@ export class DeliveryWorker {
       // At capacity (or waiting for a batch of free slots, or capped), a finished attempt wakes the loop.
       await this.#sleep(capped ? this.#options.pollIntervalMs : await this.#sleepMs(waitForSlots));
     }
+  }
+
+  /** Waits `ms` whatever wakes the loop, cut short only by stop(). */
+  async #pause(ms: number): Promise<void> {
+    const until = Date.now() + ms;
+    while (this.#running && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, Math.min(100, until - Date.now())));
   }
 
   async #sleepMs(full: boolean): Promise<number> {
@@ -151,8 +183,21 @@ export class DeliveryWorker {
         continue;
       }
       this.#inFlight += 1;
-      void this.#attempt(item).finally(() => {
+      // An attempt still running after SLOW_AFTER_MS (a receiver that hangs or drips) gives its slot
+      // back and waits in the slow pool, so hanging endpoints cannot hold every slot between them.
+      let slow = false;
+      const timer = setTimeout(() => {
+        if (this.#slow >= this.#options.concurrency * SLOW_POOL_FACTOR) return;
+        slow = true;
         this.#inFlight -= 1;
+        this.#slow += 1;
+        this.wake();
+      }, SLOW_AFTER_MS);
+      timer.unref();
+      void this.#attempt(item).finally(() => {
+        clearTimeout(timer);
+        if (slow) this.#slow -= 1;
+        else this.#inFlight -= 1;
         this.wake();
       });
     }

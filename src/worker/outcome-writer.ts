@@ -21,6 +21,7 @@ export class OutcomeWriter {
   #flushing: Promise<void> | null = null;
   #timer: NodeJS.Timeout | null = null;
   #immediate: NodeJS.Immediate | null = null;
+  #giveUpAt: number | null = null;
 
   /**
    * `batchWindowMs` (default 2): how long the first outcome of a batch waits for others; 0 writes
@@ -70,16 +71,31 @@ export class OutcomeWriter {
     if (this.#pending.length > 0) this.#flushSoon(0);
   }
 
+  /**
+   * From `at` on (epoch ms, wall clock), a batch that cannot be written is given up instead of retried,
+   * so a stopping worker exits even when storage is gone (a full disk). Its deliveries are not lost:
+   * their leases end and they are attempted again.
+   */
+  giveUpAfter(at: number): void {
+    this.#giveUpAt = at;
+  }
+
   async #writeBatch(batch: Array<{ outcome: AttemptOutcome; done: () => void }>): Promise<void> {
     const outcomes = batch.map((item) => item.outcome);
-    let health: HealthChanges;
-    for (let failures = 0; ; failures += 1) {
+    let health: HealthChanges | null = null;
+    for (let failures = 0; health === null; failures += 1) {
       try {
         health = await this.#storage.recordOutcomes(outcomes);
-        break;
+        if (failures > 0) this.#logger.info({ attempts: batch.length, failures }, 'recording attempt outcomes works again');
       } catch (error) {
-        const waitMs = Math.min(5000, 50 * 2 ** failures);
-        this.#logger.error({ err: coerceError(error), attempts: batch.length, retry_in_ms: waitMs }, 'recording attempt outcomes failed; retrying');
+        if (this.#giveUpAt !== null && Date.now() >= this.#giveUpAt) {
+          this.#logger.error({ err: coerceError(error), attempts: batch.length }, 'stopping: attempt outcomes could not be recorded; their deliveries will be attempted again when their leases end');
+          for (const item of batch) item.done();
+          return;
+        }
+        const waitMs = Math.min(5000, 50 * 2 ** failures, this.#giveUpAt === null ? Infinity : Math.max(10, this.#giveUpAt - Date.now()));
+        // Once per failing batch, not per retry: a full disk would otherwise fill the logs too.
+        if (failures === 0) this.#logger.error({ err: coerceError(error), attempts: batch.length }, 'recording attempt outcomes failed; retrying until it works');
         await new Promise((resolve) => setTimeout(resolve, waitMs));
       }
     }

@@ -194,7 +194,7 @@ export function runStorageSuite(name: string, open: () => Promise<Storage>): voi
       await storage.recordOutcomes([{ ...outcomeFor(delivery, { httpStatus: 410, nextAttemptAt: null }), disableEndpoint: { reason: 'the receiver answered 410 Gone' } }]);
       const after = await storage.getEndpoint(workspaceId, endpoint.id);
       assert.deepEqual([after?.enabled, after?.disabledReason], [false, 'the receiver answered 410 Gone']);
-      assert.deepEqual(await storage.listEnabledEndpoints(workspaceId), []);
+      assert.deepEqual(await storage.listEndpointRoutes(workspaceId), []);
       assert.equal((await storage.getDelivery(workspaceId, delivery.id))?.status, 'failed_permanent');
     });
 

@@ -6,7 +6,7 @@ import { announceLogWriter } from './postgres-log-stream.ts';
 import type { AttemptPartitions } from './postgres-partitions.ts';
 import { ATTEMPT_COLUMN_LIST, ATTEMPT_COLUMN_TYPES, ATTEMPT_COLUMNS, ENDPOINT_COLUMNS, attemptValues, columnsOf, toDelivery, toEndpoint } from './postgres-rows.ts';
 import { searchVector } from './postgres-search.ts';
-import { FAIR_SCAN_ROWS, borrowRoom, chooseFairly, endpointsAtShare, fairShare } from '../sql/fair-claim.ts';
+import { BACKLOG_AGE_MS, FAIR_SCAN_ROWS, borrowRoom, chooseFairly, endpointsAtShare, fairShare, freshLaneSize, withFreshLane } from '../sql/fair-claim.ts';
 
 // The worker's side of storage: claim due deliveries under a lease, give them back, record outcomes.
 
@@ -28,7 +28,7 @@ export async function claimDueDeliveries(db: PostgresDatabase, nowMs: number, li
     const share = fairShare(held, limit);
     const full = endpointsAtShare(held, share);
     // Looking past them is bounded (FAIR_SCAN_ROWS), so a huge backlog of one endpoint cannot make every claim slow.
-    const candidates = (await (full.length === 0
+    let candidates = (await (full.length === 0
       ? tx.all(`SELECT id, endpoint_id FROM deliveries WHERE ${ACTIVE} AND run_at <= ?::bigint ORDER BY run_at LIMIT ? FOR UPDATE SKIP LOCKED`, [nowMs, limit * 2])
       : tx.all(
         `SELECT id, endpoint_id FROM deliveries
@@ -38,6 +38,15 @@ export async function claimDueDeliveries(db: PostgresDatabase, nowMs: number, li
         [nowMs, FAIR_SCAN_ROWS, nowMs, full, limit * 2],
       )
     )).map((row) => ({ id: String(row.id), endpointId: String(row.endpoint_id) }));
+    const oldest = Number((await tx.get(`SELECT MIN(run_at) AS at FROM deliveries WHERE ${ACTIVE} AND run_at <= ?::bigint`, [nowMs]))?.at ?? nowMs);
+    if (oldest <= nowMs - BACKLOG_AGE_MS) {
+      // A backlog: the newest due deliveries get a lane of their own (fair-claim.ts).
+      const fresh = (await tx.all(
+        `SELECT id, endpoint_id FROM deliveries WHERE ${ACTIVE} AND run_at <= ?::bigint ORDER BY run_at DESC LIMIT ? FOR UPDATE SKIP LOCKED`,
+        [nowMs, freshLaneSize(limit)],
+      )).map((row) => ({ id: String(row.id), endpointId: String(row.endpoint_id) }));
+      candidates = withFreshLane(fresh, candidates);
+    }
     let due = chooseFairly(candidates, held, share, limit);
     const room = borrowRoom(due.length, share, limit);
     if (room > 0 && (full.length > 0 || candidates.length > due.length)) {

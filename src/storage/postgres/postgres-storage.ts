@@ -26,6 +26,7 @@ import type {
   StatsQuery,
   Storage,
   StreamedAttempt,
+  EndpointRoute,
 } from '../storage.ts';
 import { runMigrations } from './migrate.ts';
 import { PostgresDatabase, type PgRow, type SqlExecutor } from './postgres-database.ts';
@@ -38,6 +39,7 @@ import { AttemptPartitions } from './postgres-partitions.ts';
 import { ATTEMPT_COLUMNS, DELIVERY_COLUMNS, ENDPOINT_COLUMNS, endpointValues, toAttempt, toAttemptDetail, toDelivery, toEndpoint, toEvent, toWorkspace } from './postgres-rows.ts';
 import { postgresSearch } from './postgres-search.ts';
 import { parsePostgresUrl } from './postgres-url.ts';
+import { toEndpointRoute } from '../sql/row-readers.ts';
 
 /** How long `ping()` waits for an answer before saying the database is down. */
 const PING_TIMEOUT_MS = 1500;
@@ -230,12 +232,12 @@ export class PostgresStorage implements Storage {
     return changed > 0;
   }
 
-  async listEnabledEndpoints(workspaceId: string): Promise<EndpointRecord[]> {
+  async listEndpointRoutes(workspaceId: string): Promise<EndpointRoute[]> {
     const rows = await this.#db.all(
-      `SELECT ${ENDPOINT_COLUMNS} FROM endpoints WHERE workspace_id = ? AND enabled AND deleted_at IS NULL ORDER BY created_at, id`,
+      'SELECT id, url, event_types FROM endpoints WHERE workspace_id = ? AND enabled AND deleted_at IS NULL ORDER BY created_at, id',
       [workspaceId],
     );
-    return rows.map(toEndpoint);
+    return rows.map(toEndpointRoute);
   }
 
   async publishEvents(workspaceId: string, events: NewEvent[], idempotency: IdempotencyClaim | null): Promise<PublishResult> {

@@ -52,3 +52,22 @@ export function chooseFairly(candidates: readonly ClaimCandidate[], held: Readon
 export function borrowRoom(chosen: number, share: number, limit: number): number {
   return Math.max(0, limit - share - chosen);
 }
+
+/**
+ * When the oldest due delivery has waited this long, the queue has a backlog, and strict due order
+ * would make new work wait behind all of it (10,000 hanging endpoints with a delivery each: a healthy
+ * endpoint waited their whole timeouts out). Then a quarter of each claim goes to the newest due
+ * deliveries first: the backlog still drains, and fresh work is not starved.
+ */
+export const BACKLOG_AGE_MS = 1000;
+
+/** How many of a claim's `limit` the fresh lane gets while there is a backlog. */
+export function freshLaneSize(limit: number): number {
+  return Math.max(1, Math.floor(limit / 4));
+}
+
+/** The fresh lane's candidates first, then the due-order ones not already among them. */
+export function withFreshLane(fresh: readonly ClaimCandidate[], head: readonly ClaimCandidate[]): ClaimCandidate[] {
+  const seen = new Set(fresh.map((candidate) => candidate.id));
+  return [...fresh, ...head.filter((candidate) => !seen.has(candidate.id))];
+}

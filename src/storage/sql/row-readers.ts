@@ -1,6 +1,7 @@
 import type { DeliveryErrorCode } from '../../domain/delivery-error.ts';
 import type { AttemptStatus, AttemptTrigger, DeliveryStatus, EndpointMethod } from '../../domain/statuses.ts';
 import type { AttemptRecord, DeliveryRecord, EndpointRecord, EventRecord, WorkspaceRecord } from '../records.ts';
+import type { EndpointRoute } from '../storage.ts';
 
 // Rows → the records the rest of Herald uses, for every SQL backend: times are epoch-ms numbers, JSON
 // columns text, and a boolean is `true` (PostgreSQL) or `1` (SQLite). Each backend writes its own values.
@@ -17,6 +18,11 @@ const json = <T>(value: unknown): T => JSON.parse(text(value)) as T;
 
 export function toWorkspace(row: Row): WorkspaceRecord {
   return { id: text(row.id), name: text(row.name), createdAt: num(row.created_at) };
+}
+
+/** `id, url, event_types` → what fan-out needs of an endpoint. */
+export function toEndpointRoute(row: Row): EndpointRoute {
+  return { id: text(row.id), url: text(row.url), eventTypes: row.event_types === null ? null : json<string[]>(row.event_types) };
 }
 
 export function toEndpoint(row: Row): EndpointRecord {

@@ -2,7 +2,7 @@ import type { EndpointRecord } from '../records.ts';
 import type { AttemptOutcome, ClaimedDelivery, HealthChanges } from '../storage.ts';
 import type { SqliteDatabase, SqlValue } from './sqlite-database.ts';
 import { ATTEMPT_COLUMNS, ENDPOINT_COLUMNS, attemptValues, toDelivery, toEndpoint } from './sqlite-rows.ts';
-import { FAIR_SCAN_ROWS, borrowRoom, chooseFairly, endpointsAtShare, fairShare } from '../sql/fair-claim.ts';
+import { BACKLOG_AGE_MS, FAIR_SCAN_ROWS, borrowRoom, chooseFairly, endpointsAtShare, fairShare, freshLaneSize, withFreshLane } from '../sql/fair-claim.ts';
 
 // The worker's side of storage: claim due deliveries under a lease, give them back, record outcomes.
 
@@ -25,7 +25,7 @@ export function claimDueDeliveries(db: SqliteDatabase, nowMs: number, limit: num
     const full = endpointsAtShare(held, share);
     // Candidates in due order, endpoints already at their share left out (they may only borrow, below).
     // Looking past them is bounded (FAIR_SCAN_ROWS), so a huge backlog of one endpoint cannot make every claim slow.
-    const candidates = (full.length === 0
+    let candidates = (full.length === 0
       ? db.all(`SELECT id, endpoint_id FROM deliveries WHERE ${ACTIVE} AND run_at <= ? ORDER BY run_at LIMIT ?`, [nowMs, limit * 2])
       : db.all(
         `SELECT id, endpoint_id FROM (SELECT id, endpoint_id, run_at FROM deliveries WHERE ${ACTIVE} AND run_at <= ? ORDER BY run_at LIMIT ?)
@@ -33,6 +33,15 @@ export function claimDueDeliveries(db: SqliteDatabase, nowMs: number, limit: num
         [nowMs, FAIR_SCAN_ROWS, JSON.stringify(full), limit * 2],
       )
     ).map((row) => ({ id: String(row.id), endpointId: String(row.endpoint_id) }));
+    const oldest = Number(db.get(`SELECT MIN(run_at) AS at FROM deliveries WHERE ${ACTIVE} AND run_at <= ?`, [nowMs])?.at ?? nowMs);
+    if (oldest <= nowMs - BACKLOG_AGE_MS) {
+      // A backlog: the newest due deliveries get a lane of their own (fair-claim.ts).
+      const fresh = db.all(
+        `SELECT id, endpoint_id FROM deliveries WHERE ${ACTIVE} AND run_at <= ? ORDER BY run_at DESC LIMIT ?`,
+        [nowMs, freshLaneSize(limit)],
+      ).map((row) => ({ id: String(row.id), endpointId: String(row.endpoint_id) }));
+      candidates = withFreshLane(fresh, candidates);
+    }
     let due = chooseFairly(candidates, held, share, limit);
     const room = borrowRoom(due.length, share, limit);
     if (room > 0 && (full.length > 0 || candidates.length > due.length)) {

@@ -26,6 +26,7 @@ import type {
   PublishResult,
   RetryRequestResult,
   Storage,
+  EndpointRoute,
 } from '../storage.ts';
 import { SqliteDatabase, type SqlValue } from './sqlite-database.ts';
 import * as queue from './sqlite-delivery-queue.ts';
@@ -35,6 +36,7 @@ import { SqlitePurger } from './sqlite-purger.ts';
 import { attemptStats, countAttemptsFromRollups } from './sqlite-stats.ts';
 import type { SearchClause } from '../sql/filters.ts';
 import { ATTEMPT_COLUMNS, ENDPOINT_COLUMNS, endpointValues, toAttempt, toDelivery, toEndpoint, toEvent, toWorkspace } from './sqlite-rows.ts';
+import { toEndpointRoute } from '../sql/row-readers.ts';
 
 
 /** The embedded backend: one SQLite file in WAL mode. */
@@ -152,10 +154,10 @@ export class SqliteStorage implements Storage {
     );
   }
 
-  async listEnabledEndpoints(workspaceId: string): Promise<EndpointRecord[]> {
+  async listEndpointRoutes(workspaceId: string): Promise<EndpointRoute[]> {
     return this.#db
-      .all(`SELECT ${ENDPOINT_COLUMNS} FROM endpoints WHERE workspace_id = ? AND enabled = 1 AND deleted_at IS NULL ORDER BY created_at, id`, [workspaceId])
-      .map(toEndpoint);
+      .all('SELECT id, url, event_types FROM endpoints WHERE workspace_id = ? AND enabled = 1 AND deleted_at IS NULL ORDER BY created_at, id', [workspaceId])
+      .map(toEndpointRoute);
   }
 
   async publishEvents(workspaceId: string, events: NewEvent[], idempotency: IdempotencyClaim | null): Promise<PublishResult> {
