@@ -36,7 +36,9 @@ export async function runHerald(env?: Record<string, string | undefined>): Promi
     -d '{"url":"https://example.com/webhooks"}'
   curl -s -X POST ${herald.url}/v1/events -H "Authorization: Bearer ${shownKey}" -H 'content-type: application/json' \\
     -d '{"type":"invoice.paid","payload":{"invoice":"in_1","amount":4200}}'
-  curl -s ${herald.url}/v1/logs -H "Authorization: Bearer ${shownKey}"\n`);
+  curl -s ${herald.url}/v1/logs -H "Authorization: Bearer ${shownKey}"
+
+Dashboard: ${herald.url}/ (sign in with the API key)\n`);
     } else {
       console.log(`Herald worker running (role ${config.role}, storage ${printableDatabaseUrl(config.databaseUrl)})`);
     }
