@@ -198,6 +198,24 @@ export function runStorageSuite(name: string, open: () => Promise<Storage>): voi
       assert.equal((await storage.getDelivery(workspaceId, delivery.id))?.status, 'failed_permanent');
     });
 
+    test('fan-out routes follow every endpoint change (they are cached by version)', async () => {
+      const { workspaceId, endpoint } = await seedWorkspace(storage);
+      const routes = async () => (await storage.listEndpointRoutes(workspaceId)).map((r) => `${r.id} ${r.url} ${JSON.stringify(r.eventTypes)}`);
+      assert.deepEqual(await routes(), [`${endpoint.id} ${endpoint.url} null`]);
+      assert.deepEqual(await routes(), [`${endpoint.id} ${endpoint.url} null`], 'read again from the cache');
+      const second = { ...endpoint, id: newId('ep'), url: 'https://second.example.com/in', createdAt: T0 + 1 };
+      await storage.createEndpoint(second);
+      assert.equal((await routes()).length, 2, 'a new endpoint');
+      await storage.updateEndpoint(workspaceId, second.id, { url: 'https://moved.example.com/in', eventTypes: ['call.*'], updatedAt: T0 + 3 });
+      assert.deepEqual((await routes())[1], `${second.id} https://moved.example.com/in ["call.*"]`, 'URL and event types');
+      await storage.updateEndpoint(workspaceId, second.id, { enabled: false, disabledReason: 'off', updatedAt: T0 + 4 });
+      assert.deepEqual(await routes(), [`${endpoint.id} ${endpoint.url} null`], 'disabled');
+      await storage.updateEndpoint(workspaceId, second.id, { enabled: true, disabledReason: null, updatedAt: T0 + 5 });
+      assert.equal((await routes()).length, 2, 'enabled again');
+      await storage.deleteEndpoint(workspaceId, endpoint.id, T0 + 2);
+      assert.deepEqual((await routes()).map((line) => line.split(' ')[0]), [second.id], 'deleted');
+    });
+
     test('a retry requested during an attempt queues a manual attempt once it is recorded', async () => {
       const { workspaceId, endpoint } = await seedWorkspace(storage);
       const delivery = await publishOne(storage, workspaceId, endpoint);

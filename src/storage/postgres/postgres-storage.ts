@@ -40,6 +40,7 @@ import { ATTEMPT_COLUMNS, DELIVERY_COLUMNS, ENDPOINT_COLUMNS, endpointValues, to
 import { postgresSearch } from './postgres-search.ts';
 import { parsePostgresUrl } from './postgres-url.ts';
 import { toEndpointRoute } from '../sql/row-readers.ts';
+import { EndpointRouteCache } from '../sql/endpoint-route-cache.ts';
 
 /** How long `ping()` waits for an answer before saying the database is down. */
 const PING_TIMEOUT_MS = 1500;
@@ -64,6 +65,7 @@ export interface PostgresStorageOptions {
  */
 export class PostgresStorage implements Storage {
   readonly #db: PostgresDatabase;
+  readonly #routes = new EndpointRouteCache();
   readonly #partitions: AttemptPartitions;
   readonly #listener: NotificationListener;
   readonly #floorTag: number;
@@ -233,11 +235,14 @@ export class PostgresStorage implements Storage {
   }
 
   async listEndpointRoutes(workspaceId: string): Promise<EndpointRoute[]> {
-    const rows = await this.#db.all(
-      'SELECT id, url, event_types FROM endpoints WHERE workspace_id = ? AND enabled AND deleted_at IS NULL ORDER BY created_at, id',
-      [workspaceId],
-    );
-    return rows.map(toEndpointRoute);
+    const version = Number((await this.#db.get('SELECT endpoints_version FROM workspaces WHERE id = ?', [workspaceId]))?.endpoints_version ?? -1);
+    return this.#routes.get(workspaceId, version, async () => {
+      const rows = await this.#db.all(
+        'SELECT id, url, event_types FROM endpoints WHERE workspace_id = ? AND enabled AND deleted_at IS NULL ORDER BY created_at, id',
+        [workspaceId],
+      );
+      return rows.map(toEndpointRoute);
+    });
   }
 
   async publishEvents(workspaceId: string, events: NewEvent[], idempotency: IdempotencyClaim | null): Promise<PublishResult> {

@@ -37,6 +37,7 @@ import { attemptStats, countAttemptsFromRollups } from './sqlite-stats.ts';
 import type { SearchClause } from '../sql/filters.ts';
 import { ATTEMPT_COLUMNS, ENDPOINT_COLUMNS, endpointValues, toAttempt, toDelivery, toEndpoint, toEvent, toWorkspace } from './sqlite-rows.ts';
 import { toEndpointRoute } from '../sql/row-readers.ts';
+import { EndpointRouteCache } from '../sql/endpoint-route-cache.ts';
 
 
 /** The embedded backend: one SQLite file in WAL mode. */
@@ -44,6 +45,7 @@ export class SqliteStorage implements Storage {
   readonly #db: SqliteDatabase;
   readonly #search: SearchClause;
   readonly #purger: SqlitePurger | null;
+  readonly #routes = new EndpointRouteCache();
 
   /** Opens (creating if needed) the database file at `path`; `:memory:` for a throwaway one. */
   constructor(path: string) {
@@ -155,9 +157,12 @@ export class SqliteStorage implements Storage {
   }
 
   async listEndpointRoutes(workspaceId: string): Promise<EndpointRoute[]> {
-    return this.#db
-      .all('SELECT id, url, event_types FROM endpoints WHERE workspace_id = ? AND enabled = 1 AND deleted_at IS NULL ORDER BY created_at, id', [workspaceId])
-      .map(toEndpointRoute);
+    const version = Number(this.#db.get('SELECT endpoints_version FROM workspaces WHERE id = ?', [workspaceId])?.endpoints_version ?? -1);
+    return this.#routes.get(workspaceId, version, () =>
+      this.#db
+        .all('SELECT id, url, event_types FROM endpoints WHERE workspace_id = ? AND enabled = 1 AND deleted_at IS NULL ORDER BY created_at, id', [workspaceId])
+        .map(toEndpointRoute),
+    );
   }
 
   async publishEvents(workspaceId: string, events: NewEvent[], idempotency: IdempotencyClaim | null): Promise<PublishResult> {
