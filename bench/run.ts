@@ -1,6 +1,6 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startReceiver } from './lib/processes.ts';
@@ -127,8 +127,17 @@ if (only === null && !flags.includes('--no-postgres')) {
 }
 process.exit(0);
 
-/** Runs bench/baselines/bullmq-dispatcher.ts in its own process: deliveries/s, or why it did not run. */
+/**
+ * Runs bench/baselines/bullmq-dispatcher.ts in its own process: deliveries/s, or why it did not run.
+ * BullMQ and ioredis are the baseline's own dependencies (bench/baselines/package.json), installed
+ * there on first use: they are not Herald's (and BullMQ's optional native parts are not on every registry).
+ */
 async function bullmqBaseline(url: string): Promise<number | string> {
+  const baselines = join(import.meta.dirname, 'baselines');
+  if (!existsSync(join(baselines, 'node_modules', 'bullmq'))) {
+    const install = spawnSync('npm', ['install', '--no-package-lock', '--no-audit', '--no-fund', '--prefix', baselines], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+    if (install.status !== 0) return `could not install bench/baselines' dependencies: ${(install.stderr ?? '').trim().split('\n').at(-1) ?? ''}`;
+  }
   const child = spawn(process.execPath, [join(import.meta.dirname, 'baselines', 'bullmq-dispatcher.ts'), '--url', url, '--events', String(EVENTS), '--concurrency', String(CONCURRENCY)], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
