@@ -102,11 +102,11 @@ export class DeliveryWorker {
     // While a backlog waits, claim in batches of a quarter of the slots: fewer, larger claim transactions.
     const claimBatch = Math.max(1, Math.ceil(concurrency / 4));
     let backlog = false;
-    let capped = false;
     let claimFailures = 0;
     while (this.#running) {
       this.#woken = false;
-      capped = false;
+      // At capacity, or waiting for a batch of free slots: a finished attempt wakes the loop before this.
+      let sleepMs = this.#options.pollIntervalMs;
       const free = concurrency - this.#inFlight;
       let waitForSlots = free <= 0 || (backlog && free < claimBatch);
       if (!waitForSlots) {
@@ -116,12 +116,8 @@ export class DeliveryWorker {
           const claimed = await storage.claimDueDeliveries(now, limit, leaseMarginMs);
           backlog = claimed.length === limit;
           await this.#dispatch(claimed);
-          // Fewer than asked although something is still due: what is left belongs to endpoints holding
-          // their fair share of the slots (storage's claim). Claim again when an attempt finishes or new
-          // work arrives (both wake the loop), or at the poll: not in a spin.
           waitForSlots = backlog;
-          const nextDue = await storage.nextRunAt();
-          capped = !backlog && !this.#woken && (nextDue ?? Infinity) <= now;
+          if (!backlog) sleepMs = await this.#untilNextDue(now);
           if (claimFailures > 0) this.#options.logger.info({ failures: claimFailures }, 'claiming due deliveries works again');
           claimFailures = 0;
         } catch (error) {
@@ -135,8 +131,7 @@ export class DeliveryWorker {
       }
       if (!this.#running) break;
       if (waitForSlots && concurrency - this.#inFlight >= claimBatch) continue;
-      // At capacity (or waiting for a batch of free slots, or capped), a finished attempt wakes the loop.
-      await this.#sleep(capped ? this.#options.pollIntervalMs : await this.#sleepMs(waitForSlots));
+      await this.#sleep(sleepMs);
     }
   }
 
@@ -146,12 +141,17 @@ export class DeliveryWorker {
     while (this.#running && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, Math.min(100, until - Date.now())));
   }
 
-  async #sleepMs(full: boolean): Promise<number> {
+  /**
+   * How long to sleep after a claim that took fewer than it asked for (claimed at `now`): until the next
+   * delivery is due, at most the poll interval. When one was due already, what is left belongs to
+   * endpoints holding their fair share of the slots (storage's claim): wait for a finished attempt or new
+   * work, which wake the loop, or for the poll, not in a spin.
+   */
+  async #untilNextDue(now: number): Promise<number> {
     const { storage, clock, pollIntervalMs } = this.#options;
-    if (full) return pollIntervalMs; // at capacity: a finished attempt wakes us
     try {
       const next = await storage.nextRunAt();
-      if (next === null) return pollIntervalMs;
+      if (next === null || next <= now) return pollIntervalMs;
       return Math.max(0, Math.min(pollIntervalMs, next - clock.now()));
     } catch {
       return pollIntervalMs;

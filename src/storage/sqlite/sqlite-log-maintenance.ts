@@ -1,6 +1,7 @@
 import type { PurgeCounts, StreamedAttempt } from '../storage.ts';
 import type { SqliteDatabase } from './sqlite-database.ts';
 import { ATTEMPT_COLUMNS, toAttempt } from './sqlite-rows.ts';
+import { HOUR_MS, MINUTE_MS } from './sqlite-stats.ts';
 
 // The log beyond listing: the live tail's feed, stats, bulk re-queueing and retention.
 
@@ -15,8 +16,6 @@ export function latestAttemptSeq(db: SqliteDatabase): number {
   return Number(db.get('SELECT MAX(rowid) AS seq FROM attempts')?.seq ?? 0);
 }
 
-const MINUTE_MS = 60_000;
-const HOUR_MS = 3_600_000;
 /** The stats rollup tables: name, time column, primary key. */
 const ROLLUPS = [
   ['attempt_rollups', 'minute', 'workspace_id, endpoint_id, minute, status, http_class, error_code'],

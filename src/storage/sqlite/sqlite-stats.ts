@@ -6,8 +6,9 @@ import type { SqliteDatabase, SqlRow } from './sqlite-database.ts';
 // minutes (counts) and whole hours (latency) of a window; the log itself answers only the edges,
 // so a 24 h window reads a few thousand rollup rows instead of every attempt in it.
 
-const MINUTE_MS = 60_000;
-const HOUR_MS = 3_600_000;
+/** The grains of the rollup tables (migration 006): counts per minute, latency per hour. */
+export const MINUTE_MS = 60_000;
+export const HOUR_MS = 3_600_000;
 
 type Span = { from: number; to: number };
 
