@@ -6,7 +6,7 @@ import { after, describe, test } from 'node:test';
 import { DatabaseSync } from 'node:sqlite';
 import { SqliteDatabase } from '../../src/storage/sqlite/sqlite-database.ts';
 import { SqliteStorage } from '../../src/storage/sqlite/sqlite-storage.ts';
-import { publishOne, seedWorkspace } from './fixtures.ts';
+import { newEvent, publishOne, seedWorkspace } from './fixtures.ts';
 import { runStorageSuite } from './storage-suite.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'herald-storage-'));
@@ -80,5 +80,58 @@ describe('SQLite file settings', () => {
     assert.equal(await storage.ping(), true);
     await storage.close();
     assert.ok(existsSync(path));
+  });
+});
+
+describe('SQLite group commit', () => {
+  test('publishes of one turn share a COMMIT; one that fails is undone alone and the others are written', async () => {
+    const storage = await openSqlite();
+    const { workspaceId, endpoint } = await seedWorkspace(storage);
+    const first = newEvent(workspaceId, [endpoint]);
+    const clash = newEvent(workspaceId, [endpoint]);
+    clash.event.id = first.event.id; // the same primary key: this publish fails inside the group
+    const last = newEvent(workspaceId, [endpoint]);
+    const results = await Promise.allSettled([
+      storage.publishEvents(workspaceId, [first], null),
+      storage.publishEvents(workspaceId, [clash], null),
+      storage.publishEvents(workspaceId, [last], null),
+    ]);
+    assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled']);
+    assert.ok(await storage.getEvent(workspaceId, first.event.id));
+    assert.ok(await storage.getEvent(workspaceId, last.event.id));
+    assert.equal(await storage.getDelivery(workspaceId, clash.deliveries[0]!.id), null, "the failed publish's delivery was rolled back with it");
+    const stats = await storage.countDeliveries({ workspaceId });
+    assert.equal(stats, 2, 'two deliveries, counted from the rollups too');
+    await storage.close();
+  });
+
+  test('the same Idempotency-Key twice in one group: the second is a replay of the first', async () => {
+    const storage = await openSqlite();
+    const { workspaceId, endpoint } = await seedWorkspace(storage);
+    const claim = { key: 'k1', requestHash: 'h', response: '{"first":true}', notBefore: 0 };
+    const [a, b] = await Promise.all([
+      storage.publishEvents(workspaceId, [newEvent(workspaceId, [endpoint])], claim),
+      storage.publishEvents(workspaceId, [newEvent(workspaceId, [endpoint])], { ...claim, response: '{"second":true}' }),
+    ]);
+    assert.equal(a.kind, 'created');
+    assert.deepEqual(b, { kind: 'replayed', response: '{"first":true}' });
+    assert.equal(await storage.countDeliveries({ workspaceId }), 1);
+    await storage.close();
+  });
+
+  test('a close right after a publish still writes it', async () => {
+    const path = join(root, 'group-close', 'herald.db');
+    const storage = new SqliteStorage(path);
+    await storage.migrate();
+    const { workspaceId, endpoint } = await seedWorkspace(storage);
+    const published = storage.publishEvents(workspaceId, [newEvent(workspaceId, [endpoint])], null);
+    await storage.close();
+    assert.equal((await published).kind, 'created');
+    const db = new DatabaseSync(path, { readOnly: true });
+    try {
+      assert.equal(db.prepare('SELECT COUNT(*) AS n FROM events').get()?.n, 1);
+    } finally {
+      db.close();
+    }
   });
 });

@@ -18,6 +18,7 @@ export class SqliteDatabase {
   readonly db: DatabaseSync;
   readonly #statements = new Map<string, StatementSync>();
   #checkpointer: WalCheckpointer | null = null;
+  #group: Array<GroupedWork<unknown>> = [];
 
   /** `upkeepThread` (default true): start the background checkpoint/merge thread for a file (off for a second connection). */
   constructor(path: string, { upkeepThread = true }: { upkeepThread?: boolean } = {}) {
@@ -99,6 +100,53 @@ export class SqliteDatabase {
     }
   }
 
+  /**
+   * Runs `work` in a write transaction shared with the other `groupTransaction` calls of the same turn
+   * of the event loop (group commit): one COMMIT for all of them instead of one each. Each `work` runs
+   * in its own savepoint, so one that throws is undone alone and only its promise is rejected; the
+   * promises settle after the COMMIT, so a resolved promise means durable. If the COMMIT itself fails
+   * (a full disk), every promise of the group is rejected and nothing of it was written.
+   */
+  groupTransaction<T>(work: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.#group.push({ work, resolve: resolve as (value: unknown) => void, reject });
+      if (this.#group.length === 1) setImmediate(() => this.#commitGroup());
+    });
+  }
+
+  #commitGroup(): void {
+    const group = this.#group;
+    this.#group = [];
+    if (group.length === 0) return;
+    let outcomes: Array<{ value: unknown } | { error: unknown }>;
+    try {
+      outcomes = this.transaction(() =>
+        group.map(({ work }) => {
+          this.db.exec('SAVEPOINT grouped');
+          try {
+            const value = work();
+            this.db.exec('RELEASE grouped');
+            return { value };
+          } catch (error) {
+            // A full disk rolls the whole transaction back by itself: then the whole group fails.
+            if (!this.db.isTransaction) throw error;
+            this.db.exec('ROLLBACK TO grouped');
+            this.db.exec('RELEASE grouped');
+            return { error: toStorageError(error) };
+          }
+        }),
+      );
+    } catch (error) {
+      for (const item of group) item.reject(error);
+      return;
+    }
+    group.forEach((item, index) => {
+      const outcome = outcomes[index]!;
+      if ('error' in outcome) item.reject(outcome.error);
+      else item.resolve(outcome.value);
+    });
+  }
+
   /** Applies the numbered `migrations/NNN-name.sql` files not applied yet, each in its own transaction. */
   migrate(): void {
     this.db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
@@ -114,11 +162,18 @@ export class SqliteDatabase {
   }
 
   close(): void {
+    if (this.#group.length > 0 && this.db.isOpen) this.#commitGroup(); // what callers were promised is written first
     void this.#checkpointer?.close();
     this.#checkpointer = null;
     this.#statements.clear();
     if (this.db.isOpen) this.db.close();
   }
+}
+
+interface GroupedWork<T> {
+  work: () => T;
+  resolve: (value: T) => void;
+  reject: (error: unknown) => void;
 }
 
 const SQLITE_IOERR = 10;

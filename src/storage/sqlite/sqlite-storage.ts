@@ -166,7 +166,8 @@ export class SqliteStorage implements Storage {
   }
 
   async publishEvents(workspaceId: string, events: NewEvent[], idempotency: IdempotencyClaim | null): Promise<PublishResult> {
-    return this.#db.transaction((): PublishResult => {
+    // Group commit: the publishes of one turn of the event loop share a COMMIT (each in its own savepoint).
+    return this.#db.groupTransaction((): PublishResult => {
       if (idempotency) {
         const previous = this.#db.get('SELECT request_hash, response, created_at FROM idempotency_keys WHERE workspace_id = ? AND key = ?', [
           workspaceId, idempotency.key,
