@@ -1,10 +1,25 @@
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 
 /** The resource prefixes of API.md: every id is `<prefix>_<32 hex digits of a UUIDv7>`. */
 export type IdPrefix = 'ws' | 'key' | 'ep' | 'evt' | 'dlv' | 'log' | 'req';
 
 let lastMs = 0;
 let sequence = 0;
+
+// Random bytes are drawn from a pool filled 4 KiB at a time: one randomFillSync per 455 ids instead of
+// two calls per id (a system call each; ~35 µs of every single-event publish went there).
+const pool = Buffer.alloc(4095);
+let poolOffset = pool.length;
+
+/** The offset in `pool` of `count` fresh random bytes. */
+function takeRandom(count: number): number {
+  if (poolOffset + count > pool.length) {
+    randomFillSync(pool);
+    poolOffset = 0;
+  }
+  poolOffset += count;
+  return poolOffset - count;
+}
 
 /**
  * A new id that sorts by creation time: the hex digits of a UUIDv7 (48-bit unix ms, version 7,
@@ -22,15 +37,15 @@ export function newId(prefix: IdPrefix, nowMs: number = Date.now()): string {
     ms = lastMs;
   } else {
     lastMs = ms;
-    sequence = randomBytes(1)[0]! & 0x3f;
+    sequence = pool[takeRandom(1)]! & 0x3f;
   }
-  const random = randomBytes(8);
-  random[0] = (random[0]! & 0x3f) | 0x80; // RFC 9562 variant
+  const at = takeRandom(8);
+  pool[at] = (pool[at]! & 0x3f) | 0x80; // RFC 9562 variant
   const hex =
     ms.toString(16).padStart(12, '0') +
     '7' +
     sequence.toString(16).padStart(3, '0') +
-    random.toString('hex');
+    pool.toString('hex', at, at + 8);
   return `${prefix}_${hex}`;
 }
 

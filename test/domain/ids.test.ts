@@ -39,6 +39,16 @@ describe('newId', () => {
     assert.ok(Math.max(...perMs.values()) > 1, 'several ids shared a millisecond, so the sequence was exercised');
   });
 
+  test('the random part never repeats and keeps the variant bits, across many refills of the random pool', () => {
+    const tails = new Set<string>();
+    for (let i = 0; i < 20_000; i += 1) {
+      const hex = newId('evt').slice(4);
+      assert.match(hex[16]!, /[89ab]/);
+      tails.add(hex.slice(16));
+    }
+    assert.equal(tails.size, 20_000);
+  });
+
   test('ids made with the same clock reading still sort in creation order', () => {
     const frozen = Date.now();
     const ids = Array.from({ length: 300 }, () => newId('dlv', frozen));
