@@ -58,6 +58,8 @@ export class DeliveryWorker {
   #loop: Promise<void> | null = null;
   #wakeUp: (() => void) | null = null;
   #woken = false;
+  /** New work was published or retried since the loop last looked (an attempt finishing is not new work). */
+  #newWork = false;
 
   constructor(options: WorkerOptions) {
     this.#options = { leaseMarginMs: 10_000, pollIntervalMs: 1000, random: Math.random, ...options };
@@ -79,6 +81,12 @@ export class DeliveryWorker {
 
   /** New work may be due: look at the queue now instead of at the next timer. */
   wake(): void {
+    this.#newWork = true;
+    this.#nudge();
+  }
+
+  /** Makes the loop look again (a slot was freed); whether it claims depends on how many are free. */
+  #nudge(): void {
     this.#woken = true;
     this.#wakeUp?.();
   }
@@ -101,23 +109,35 @@ export class DeliveryWorker {
     const { storage, clock, concurrency, leaseMarginMs } = this.#options;
     // While a backlog waits, claim in batches of a quarter of the slots: fewer, larger claim transactions.
     const claimBatch = Math.max(1, Math.ceil(concurrency / 4));
-    let backlog = false;
+    // Free slots the next claim waits for. After a claim that left due work behind (its endpoints hold
+    // their fair share: storage's claim), claiming again at every finished attempt would take one
+    // delivery per claim at the full price of a claim; it waits for a batch of finished attempts instead,
+    // unless new work arrives (wake) or the poll interval passes.
+    let needFree = 1;
     let claimFailures = 0;
+    let full = false; // the last claim took all it asked for: more may be due at once
     while (this.#running) {
       this.#woken = false;
-      // At capacity, or waiting for a batch of free slots: a finished attempt wakes the loop before this.
+      if (this.#newWork) needFree = 1;
+      this.#newWork = false;
       let sleepMs = this.#options.pollIntervalMs;
       const free = concurrency - this.#inFlight;
-      let waitForSlots = free <= 0 || (backlog && free < claimBatch);
-      if (!waitForSlots) {
+      full = false;
+      if (free >= needFree) {
         try {
           const limit = Math.min(free, 256);
           const now = clock.now();
           const claimed = await storage.claimDueDeliveries(now, limit, leaseMarginMs);
-          backlog = claimed.length === limit;
           await this.#dispatch(claimed);
-          waitForSlots = backlog;
-          if (!backlog) sleepMs = await this.#untilNextDue(now);
+          full = claimed.length === limit;
+          if (full) {
+            needFree = claimBatch;
+          } else {
+            const next = await this.#nextDue();
+            // Due work left behind: wait for a batch of slots. Otherwise sleep until the next is due.
+            needFree = next !== null && next <= now ? Math.min(concurrency, concurrency - this.#inFlight + claimBatch) : 1;
+            if (next !== null && next > now) sleepMs = Math.max(0, Math.min(sleepMs, next - clock.now()));
+          }
           if (claimFailures > 0) this.#options.logger.info({ failures: claimFailures }, 'claiming due deliveries works again');
           claimFailures = 0;
         } catch (error) {
@@ -130,8 +150,9 @@ export class DeliveryWorker {
         }
       }
       if (!this.#running) break;
-      if (waitForSlots && concurrency - this.#inFlight >= claimBatch) continue;
-      await this.#sleep(sleepMs);
+      if (full && concurrency - this.#inFlight >= needFree) continue;
+      // The poll interval passing means: look again whatever is free (work of other processes, ends of leases).
+      if (await this.#sleep(sleepMs)) needFree = 1;
     }
   }
 
@@ -141,35 +162,28 @@ export class DeliveryWorker {
     while (this.#running && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, Math.min(100, until - Date.now())));
   }
 
-  /**
-   * How long to sleep after a claim that took fewer than it asked for (claimed at `now`): until the next
-   * delivery is due, at most the poll interval. When one was due already, what is left belongs to
-   * endpoints holding their fair share of the slots (storage's claim): wait for a finished attempt or new
-   * work, which wake the loop, or for the poll, not in a spin.
-   */
-  async #untilNextDue(now: number): Promise<number> {
-    const { storage, clock, pollIntervalMs } = this.#options;
+  /** The earliest due time or lease end in storage, or null (none, or storage could not say). */
+  async #nextDue(): Promise<number | null> {
     try {
-      const next = await storage.nextRunAt();
-      if (next === null || next <= now) return pollIntervalMs;
-      return Math.max(0, Math.min(pollIntervalMs, next - clock.now()));
+      return await this.#options.storage.nextRunAt();
     } catch {
-      return pollIntervalMs;
+      return null;
     }
   }
 
-  #sleep(ms: number): Promise<void> {
+  /** Sleeps until `ms` pass (then true) or the loop is nudged (false). */
+  #sleep(ms: number): Promise<boolean> {
     // Never an already-resolved promise: the loop must yield to I/O, or it could spin on microtasks alone.
-    if (this.#woken || ms <= 0) return new Promise((resolve) => setImmediate(resolve));
+    if (this.#woken || ms <= 0) return new Promise((resolve) => setImmediate(() => resolve(ms <= 0)));
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
       const self = this;
-      function done(): void {
+      const timer = setTimeout(() => done(true), ms);
+      function done(timedOut: boolean): void {
         clearTimeout(timer);
         self.#wakeUp = null;
-        resolve();
+        resolve(timedOut);
       }
-      this.#wakeUp = done;
+      this.#wakeUp = () => done(false);
     });
   }
 
@@ -191,14 +205,14 @@ export class DeliveryWorker {
         slow = true;
         this.#inFlight -= 1;
         this.#slow += 1;
-        this.wake();
+        this.#nudge();
       }, SLOW_AFTER_MS);
       timer.unref();
       void this.#attempt(item).finally(() => {
         clearTimeout(timer);
         if (slow) this.#slow -= 1;
         else this.#inFlight -= 1;
-        this.wake();
+        this.#nudge();
       });
     }
     if (held.length > 0) {

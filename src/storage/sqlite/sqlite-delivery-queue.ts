@@ -14,7 +14,7 @@ const ACTIVE = `status IN ('queued', 'pending_retry', 'delivering')`;
  * enough that a dead worker's deliveries come back soon. The choice is fair between endpoints
  * (`sql/fair-claim.ts`): a flood to one slow or hanging endpoint cannot take every slot.
  */
-export function claimDueDeliveries(db: SqliteDatabase, nowMs: number, limit: number, leaseMarginMs: number): ClaimedDelivery[] {
+export function claimDueDeliveries(db: SqliteDatabase, nowMs: number, limit: number, leaseMarginMs: number, memo: ClaimMemo): ClaimedDelivery[] {
   return db.transaction(() => {
     // In flight: leases not yet ended (an ended lease is due again and counts as waiting).
     const held = new Map(
@@ -25,14 +25,18 @@ export function claimDueDeliveries(db: SqliteDatabase, nowMs: number, limit: num
     const full = endpointsAtShare(held, share);
     // Candidates in due order, endpoints already at their share left out (they may only borrow, below).
     // Looking past them is bounded (FAIR_SCAN_ROWS), so a huge backlog of one endpoint cannot make every claim slow.
+    const fullKey = JSON.stringify(full);
     let candidates = (full.length === 0
       ? db.all(`SELECT id, endpoint_id FROM deliveries WHERE ${ACTIVE} AND run_at <= ? ORDER BY run_at LIMIT ?`, [nowMs, limit * 2])
-      : db.all(
-        `SELECT id, endpoint_id FROM (SELECT id, endpoint_id, run_at FROM deliveries WHERE ${ACTIVE} AND run_at <= ? ORDER BY run_at LIMIT ?)
-         WHERE endpoint_id NOT IN (SELECT value FROM json_each(?)) ORDER BY run_at LIMIT ?`,
-        [nowMs, FAIR_SCAN_ROWS, JSON.stringify(full), limit * 2],
-      )
+      : memo.foundNothingPast(fullKey, nowMs)
+        ? []
+        : db.all(
+          `SELECT id, endpoint_id FROM (SELECT id, endpoint_id, run_at FROM deliveries WHERE ${ACTIVE} AND run_at <= ? ORDER BY run_at LIMIT ?)
+           WHERE endpoint_id NOT IN (SELECT value FROM json_each(?)) ORDER BY run_at LIMIT ?`,
+          [nowMs, FAIR_SCAN_ROWS, fullKey, limit * 2],
+        )
     ).map((row) => ({ id: String(row.id), endpointId: String(row.endpoint_id) }));
+    if (full.length > 0 && candidates.length === 0) memo.rememberNothingPast(fullKey, nowMs);
     const oldest = Number(db.get(`SELECT MIN(run_at) AS at FROM deliveries WHERE ${ACTIVE} AND run_at <= ?`, [nowMs])?.at ?? nowMs);
     if (oldest <= nowMs - BACKLOG_AGE_MS) {
       // A backlog: the newest due deliveries get a lane of their own (fair-claim.ts).
@@ -79,6 +83,35 @@ export function claimDueDeliveries(db: SqliteDatabase, nowMs: number, limit: num
       };
     });
   });
+}
+
+/** How long a claim trusts that nothing but the endpoints at their share was due (see {@link ClaimMemo}). */
+export const CLAIM_MEMO_MS = 50;
+
+/**
+ * Remembers that a claim's look past the endpoints holding their share found nothing else due, so the
+ * claims of the next {@link CLAIM_MEMO_MS} skip that look: it walks up to FAIR_SCAN_ROWS rows (~1 ms),
+ * and while one endpoint's flood fills the queue it found nothing every time (measured: ~140 µs of
+ * claim per delivery). Work queued through this storage (a publish, a retry, a release) forgets it at
+ * once; work another process writes to the same file waits at most CLAIM_MEMO_MS longer.
+ */
+export class ClaimMemo {
+  #fullKey: string | null = null;
+  #until = 0;
+
+  foundNothingPast(fullKey: string, nowMs: number): boolean {
+    return this.#fullKey === fullKey && nowMs < this.#until;
+  }
+
+  rememberNothingPast(fullKey: string, nowMs: number): void {
+    this.#fullKey = fullKey;
+    this.#until = nowMs + CLAIM_MEMO_MS;
+  }
+
+  /** New due work was queued: the next claim looks again. */
+  forget(): void {
+    this.#fullKey = null;
+  }
 }
 
 /** Puts claimed deliveries back as they were, due at `runAt`; no attempt is counted. */

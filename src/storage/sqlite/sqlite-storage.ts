@@ -43,6 +43,7 @@ import { EndpointRouteCache } from '../sql/endpoint-route-cache.ts';
 /** The embedded backend: one SQLite file in WAL mode. */
 export class SqliteStorage implements Storage {
   readonly #db: SqliteDatabase;
+  readonly #claimMemo = new queue.ClaimMemo();
   readonly #search: SearchClause;
   readonly #purger: SqlitePurger | null;
   readonly #routes = new EndpointRouteCache();
@@ -168,6 +169,7 @@ export class SqliteStorage implements Storage {
   async publishEvents(workspaceId: string, events: NewEvent[], idempotency: IdempotencyClaim | null): Promise<PublishResult> {
     // Group commit: the publishes of one turn of the event loop share a COMMIT (each in its own savepoint).
     return this.#db.groupTransaction((): PublishResult => {
+      this.#claimMemo.forget(); // in the same synchronous run as the COMMIT: no claim comes between
       if (idempotency) {
         const previous = this.#db.get('SELECT request_hash, response, created_at FROM idempotency_keys WHERE workspace_id = ? AND key = ?', [
           workspaceId, idempotency.key,
@@ -239,11 +241,12 @@ export class SqliteStorage implements Storage {
 
   async requestRetry(workspaceId: string, deliveryId: string, nowMs: number): Promise<RetryRequestResult> {
     if (maintenance.requestRetries(this.#db, workspaceId, [deliveryId], nowMs) === 0) return { kind: 'not_found' };
+    this.#claimMemo.forget();
     return { kind: 'queued', delivery: toDelivery(this.#db.get('SELECT * FROM deliveries WHERE id = ?', [deliveryId])!) };
   }
 
   async claimDueDeliveries(nowMs: number, limit: number, leaseMarginMs: number): Promise<ClaimedDelivery[]> {
-    return queue.claimDueDeliveries(this.#db, nowMs, limit, leaseMarginMs);
+    return queue.claimDueDeliveries(this.#db, nowMs, limit, leaseMarginMs, this.#claimMemo);
   }
 
   async takeRateSlot(endpointId: string, perSecond: number, nowMs: number): Promise<number> {
@@ -256,6 +259,7 @@ export class SqliteStorage implements Storage {
 
   async releaseDeliveries(releases: Array<{ deliveryId: string; runAt: number }>): Promise<void> {
     queue.releaseDeliveries(this.#db, releases);
+    this.#claimMemo.forget();
   }
 
   async recordOutcomes(outcomes: AttemptOutcome[]): Promise<HealthChanges> {
@@ -322,10 +326,12 @@ export class SqliteStorage implements Storage {
   }
 
   async requestRetries(workspaceId: string, deliveryIds: string[], nowMs: number): Promise<number> {
+    this.#claimMemo.forget();
     return maintenance.requestRetries(this.#db, workspaceId, deliveryIds, nowMs);
   }
 
   async requeueFailedDeliveries(workspaceId: string, endpointId: string, since: number, until: number, limit: number, nowMs: number): Promise<number> {
+    this.#claimMemo.forget();
     return maintenance.requeueFailedDeliveries(this.#db, workspaceId, endpointId, since, until, limit, nowMs);
   }
 
