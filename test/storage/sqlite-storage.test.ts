@@ -6,7 +6,9 @@ import { after, describe, test } from 'node:test';
 import { DatabaseSync } from 'node:sqlite';
 import { SqliteDatabase } from '../../src/storage/sqlite/sqlite-database.ts';
 import { SqliteStorage } from '../../src/storage/sqlite/sqlite-storage.ts';
-import { newEvent, publishOne, seedWorkspace } from './fixtures.ts';
+import { newId } from '../../src/domain/ids.ts';
+import type { EndpointRecord } from '../../src/storage/records.ts';
+import { newEvent, publishOne, seedWorkspace, T0 } from './fixtures.ts';
 import { runStorageSuite } from './storage-suite.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'herald-storage-'));
@@ -133,5 +135,24 @@ describe('SQLite group commit', () => {
     } finally {
       db.close();
     }
+  });
+});
+
+describe('SQLite claims during a flood to one endpoint', () => {
+  test('work published for another endpoint is claimed at the next claim, though the last look found nothing else due', async () => {
+    const storage = await openSqlite();
+    const { workspaceId, endpoint: flooded } = await seedWorkspace(storage);
+    const other: EndpointRecord = { ...flooded, id: newId('ep'), url: 'https://other.example.com/in' };
+    await storage.createEndpoint(other);
+    await storage.publishEvents(workspaceId, Array.from({ length: 200 }, () => newEvent(workspaceId, [flooded])), null);
+    const now = T0 + 10;
+    // A share is a quarter of the slots: one endpoint takes 3 in due order and borrows 6, leaving a share free.
+    assert.equal((await storage.claimDueDeliveries(now, 12, 10_000)).length, 9);
+    // 9 in flight + 4 asked: the flooded endpoint is over its share (4) and may not take the last share.
+    assert.equal((await storage.claimDueDeliveries(now, 4, 10_000)).length, 0, 'nothing else is due');
+    await storage.publishEvents(workspaceId, [newEvent(workspaceId, [other])], null);
+    const claimed = await storage.claimDueDeliveries(now + 1, 4, 10_000);
+    assert.deepEqual(claimed.map((c) => c.delivery.endpointId), [other.id]);
+    await storage.close();
   });
 });
