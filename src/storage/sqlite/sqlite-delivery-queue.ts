@@ -1,6 +1,7 @@
 import type { EndpointRecord } from '../records.ts';
 import type { AttemptOutcome, ClaimedDelivery, HealthChanges } from '../storage.ts';
 import type { SqliteDatabase, SqlValue } from './sqlite-database.ts';
+import { RollupTally } from './sqlite-rollup-tally.ts';
 import { ATTEMPT_COLUMNS, ENDPOINT_COLUMNS, attemptValues, toDelivery, toEndpoint } from './sqlite-rows.ts';
 import { BACKLOG_AGE_MS, FAIR_SCAN_ROWS, borrowRoom, chooseFairly, endpointsAtShare, fairShare, freshLaneSize, withFreshLane } from '../sql/fair-claim.ts';
 
@@ -57,6 +58,7 @@ export function claimDueDeliveries(db: SqliteDatabase, nowMs: number, limit: num
     }
     if (due.length === 0) return [];
     const order = new Map(due.map((id, index) => [id, index]));
+    const before = statusesOf(db, due);
     const rows = db.all(
       `UPDATE deliveries
        SET status = 'delivering',
@@ -66,6 +68,9 @@ export function claimDueDeliveries(db: SqliteDatabase, nowMs: number, limit: num
       [nowMs + leaseMarginMs, JSON.stringify(due)],
     );
     rows.sort((a, b) => order.get(String(a.id))! - order.get(String(b.id))!);
+    const tally = new RollupTally();
+    for (const row of rows) tally.delivery(row, before.get(String(row.id)) ?? null, 'delivering');
+    tally.write(db);
     const endpoints = new Map<string, EndpointRecord | null>();
     return rows.map((row) => {
       const delivery = toDelivery(row);
@@ -117,14 +122,26 @@ export class ClaimMemo {
 /** Puts claimed deliveries back as they were, due at `runAt`; no attempt is counted. */
 export function releaseDeliveries(db: SqliteDatabase, releases: Array<{ deliveryId: string; runAt: number }>): void {
   db.transaction(() => {
+    const tally = new RollupTally();
     for (const release of releases) {
-      db.run(
+      const row = db.get(
         `UPDATE deliveries SET status = CASE WHEN attempt_count = 0 THEN 'queued' ELSE 'pending_retry' END, run_at = ?
-         WHERE id = ? AND status = 'delivering'`,
+         WHERE id = ? AND status = 'delivering'
+         RETURNING status, workspace_id, endpoint_id, created_at`,
         [release.runAt, release.deliveryId],
       );
+      if (row) tally.delivery(row, 'delivering', String(row.status));
     }
+    tally.write(db);
   });
+}
+
+/** The status of each of `ids` now (before a write changes it, for the rollups). */
+export function statusesOf(db: SqliteDatabase, ids: readonly string[]): Map<string, string> {
+  return new Map(
+    db.all('SELECT id, status FROM deliveries WHERE id IN (SELECT value FROM json_each(?))', [JSON.stringify(ids)])
+      .map((row) => [String(row.id), String(row.status)]),
+  );
 }
 
 const INSERT_ATTEMPT = `INSERT INTO attempts (${ATTEMPT_COLUMNS}) VALUES (${ATTEMPT_COLUMNS.split(',').map(() => '?').join(', ')})`;
@@ -146,16 +163,22 @@ export function recordOutcomes(db: SqliteDatabase, outcomes: AttemptOutcome[]): 
   const changes: HealthChanges = { disabled: [], recovered: [] };
   const healthy = new Set<string>(); // endpoints known, within this batch, to have no failing_since
   db.transaction(() => {
+    const tally = new RollupTally();
+    const before = statusesOf(db, outcomes.map((outcome) => outcome.attempt.deliveryId));
     for (const outcome of outcomes) {
       const { attempt, detail, delivery } = outcome;
       const seq = db.insert(INSERT_ATTEMPT, attemptValues(attempt));
+      tally.attempt({
+        workspaceId: attempt.workspaceId, endpointId: attempt.endpointId, createdAt: attempt.createdAt, status: attempt.status,
+        httpStatus: attempt.httpStatus, errorCode: attempt.error?.code ?? null, durationMs: attempt.durationMs,
+      });
       db.run(
         `INSERT INTO attempt_details (attempt_id, request_headers, response_headers, response_body, response_body_truncated)
          VALUES (?, ?, ?, ?, ?)`,
         [attempt.id, JSON.stringify(detail.requestHeaders), JSON.stringify(detail.responseHeaders), detail.responseBody, detail.responseBodyTruncated ? 1 : 0],
       );
       db.run(INSERT_SEARCH, [seq, attempt.endpointUrl, attempt.eventType, attempt.error?.message ?? '', attempt.eventId, detail.responseBody]);
-      db.run(
+      const updated = db.get(
         `UPDATE deliveries SET
            attempt_count = MAX(attempt_count, ?),
            status = CASE WHEN retry_requested = 1 THEN 'queued' ELSE ? END,
@@ -164,15 +187,22 @@ export function recordOutcomes(db: SqliteDatabase, outcomes: AttemptOutcome[]): 
            retry_requested = 0,
            delivered_at = COALESCE(?, delivered_at),
            response_status = ?, response_latency_ms = ?, last_error_code = ?, last_error_message = ?
-         WHERE id = ? AND status <> 'succeeded'`,
+         WHERE id = ? AND status <> 'succeeded'
+         RETURNING status, workspace_id, endpoint_id, created_at`,
         [
           attempt.attempt, delivery.status, attempt.completedAt, delivery.runAt, delivery.deliveredAt,
           delivery.responseStatus, delivery.responseLatencyMs, delivery.lastError?.code ?? null, delivery.lastError?.message ?? null,
           attempt.deliveryId,
         ],
       );
+      if (updated) {
+        // Two outcomes of one delivery in a batch (a late one and a new one): the second starts where the first left it.
+        tally.delivery(updated, before.get(attempt.deliveryId) ?? null, String(updated.status));
+        before.set(attempt.deliveryId, String(updated.status));
+      }
       recordHealth(db, outcome, changes, healthy);
     }
+    tally.write(db);
   });
   return changes;
 }

@@ -1,4 +1,6 @@
 import type { PurgeCounts, StreamedAttempt } from '../storage.ts';
+import { RollupTally } from './sqlite-rollup-tally.ts';
+import { statusesOf } from './sqlite-delivery-queue.ts';
 import type { SqliteDatabase } from './sqlite-database.ts';
 import { ATTEMPT_COLUMNS, toAttempt } from './sqlite-rows.ts';
 import { HOUR_MS, MINUTE_MS } from './sqlite-stats.ts';
@@ -27,17 +29,25 @@ const ROLLUPS = [
 export function requestRetries(db: SqliteDatabase, workspaceId: string, deliveryIds: string[], nowMs: number): number {
   return db.transaction(() => {
     let queued = 0;
+    const tally = new RollupTally();
+    const before = statusesOf(db, deliveryIds);
     for (const id of deliveryIds) {
-      queued += db.run(
+      const row = db.get(
         `UPDATE deliveries SET
            retry_requested = CASE WHEN status = 'delivering' THEN 1 ELSE retry_requested END,
            run_at = CASE WHEN status = 'delivering' THEN run_at ELSE ? END,
            next_trigger = CASE WHEN status = 'delivering' THEN next_trigger ELSE 'manual' END,
            status = CASE WHEN status = 'delivering' THEN status ELSE 'queued' END
-         WHERE id = ? AND workspace_id = ?`,
+         WHERE id = ? AND workspace_id = ?
+         RETURNING status, workspace_id, endpoint_id, created_at`,
         [nowMs, id, workspaceId],
       );
+      if (!row) continue;
+      queued += 1;
+      tally.delivery(row, before.get(id) ?? null, String(row.status));
+      before.set(id, String(row.status));
     }
+    tally.write(db);
     return queued;
   });
 }
@@ -52,14 +62,21 @@ export function requeueFailedDeliveries(
   limit: number,
   nowMs: number,
 ): number {
-  return db.run(
-    `UPDATE deliveries SET status = 'queued', run_at = ?, next_trigger = 'manual'
-     WHERE rowid IN (
-       SELECT rowid FROM deliveries
-       WHERE workspace_id = ? AND endpoint_id = ? AND created_at >= ? AND created_at < ? AND status = 'failed_permanent'
-       LIMIT ?)`,
-    [nowMs, workspaceId, endpointId, since, until, limit],
-  );
+  return db.transaction(() => {
+    const rows = db.all(
+      `UPDATE deliveries SET status = 'queued', run_at = ?, next_trigger = 'manual'
+       WHERE rowid IN (
+         SELECT rowid FROM deliveries
+         WHERE workspace_id = ? AND endpoint_id = ? AND created_at >= ? AND created_at < ? AND status = 'failed_permanent'
+         LIMIT ?)
+       RETURNING workspace_id, endpoint_id, created_at`,
+      [nowMs, workspaceId, endpointId, since, until, limit],
+    );
+    const tally = new RollupTally();
+    for (const row of rows) tally.delivery(row, 'failed_permanent', 'queued');
+    tally.write(db);
+    return rows.length;
+  });
 }
 
 /**

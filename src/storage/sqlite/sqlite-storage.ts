@@ -32,6 +32,7 @@ import { SqliteDatabase, type SqlValue } from './sqlite-database.ts';
 import * as queue from './sqlite-delivery-queue.ts';
 import * as maintenance from './sqlite-log-maintenance.ts';
 import { createSqliteSearch } from './sqlite-search.ts';
+import { RollupTally } from './sqlite-rollup-tally.ts';
 import { SqlitePurger } from './sqlite-purger.ts';
 import { attemptStats, countAttemptsFromRollups } from './sqlite-stats.ts';
 import type { SearchClause } from '../sql/filters.ts';
@@ -178,7 +179,9 @@ export class SqliteStorage implements Storage {
           return previous.request_hash === idempotency.requestHash ? { kind: 'replayed', response: String(previous.response) } : { kind: 'conflict' };
         }
       }
-      for (const { event, deliveries } of events) this.#insertEvent(event, deliveries);
+      const tally = new RollupTally();
+      for (const { event, deliveries } of events) this.#insertEvent(event, deliveries, tally);
+      tally.write(this.#db);
       if (idempotency) {
         this.#db.run(
           `INSERT INTO idempotency_keys (workspace_id, key, request_hash, response, created_at) VALUES (?, ?, ?, ?, ?)
@@ -190,7 +193,7 @@ export class SqliteStorage implements Storage {
     });
   }
 
-  #insertEvent(event: EventRecord, deliveries: DeliveryRecord[]): void {
+  #insertEvent(event: EventRecord, deliveries: DeliveryRecord[], tally: RollupTally): void {
     this.#db.run('INSERT INTO events (id, workspace_id, type, payload, tags, created_at) VALUES (?, ?, ?, ?, ?, ?)', [
       event.id, event.workspaceId, event.type, event.payload, JSON.stringify(event.tags), event.createdAt,
     ]);
@@ -204,6 +207,7 @@ export class SqliteStorage implements Storage {
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         [d.id, d.workspaceId, d.eventId, d.endpointId, d.endpointUrl, d.eventType, d.status, d.attemptCount, d.runAt, d.nextTrigger, d.createdAt, tags],
       );
+      tally.delivery({ workspace_id: d.workspaceId, endpoint_id: d.endpointId, created_at: d.createdAt }, null, d.status);
     }
   }
 
