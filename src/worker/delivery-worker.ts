@@ -19,6 +19,12 @@ const STOP_WRITE_GRACE_MS = 5_000;
  */
 const SLOW_AFTER_MS = 1_000;
 const SLOW_POOL_FACTOR = 16;
+/**
+ * After a claim that left due work behind for fairness, the next claim waits for a batch of finished
+ * attempts, but never longer than this: where attempts are slow, waiting for the batch would leave
+ * slots idle while the backlog grows (latency at 500 events/s went from 24 ms to 600 ms that way).
+ */
+const RECLAIM_AFTER_CAPPED_MS = 5;
 
 /** How a worker runs. */
 export interface WorkerOptions {
@@ -112,13 +118,17 @@ export class DeliveryWorker {
     // Free slots the next claim waits for. After a claim that left due work behind (its endpoints hold
     // their fair share: storage's claim), claiming again at every finished attempt would take one
     // delivery per claim at the full price of a claim; it waits for a batch of finished attempts instead,
-    // unless new work arrives (wake) or the poll interval passes.
+    // or RECLAIM_AFTER_CAPPED_MS, or new work (wake), whichever comes first.
     let needFree = 1;
+    let claimBy = Infinity;
     let claimFailures = 0;
     let full = false; // the last claim took all it asked for: more may be due at once
     while (this.#running) {
       this.#woken = false;
-      if (this.#newWork) needFree = 1;
+      if (this.#newWork || Date.now() >= claimBy) {
+        needFree = 1;
+        claimBy = Infinity;
+      }
       this.#newWork = false;
       let sleepMs = this.#options.pollIntervalMs;
       const free = concurrency - this.#inFlight;
@@ -130,13 +140,16 @@ export class DeliveryWorker {
           const claimed = await storage.claimDueDeliveries(now, limit, leaseMarginMs);
           await this.#dispatch(claimed);
           full = claimed.length === limit;
-          if (full) {
-            needFree = claimBatch;
-          } else {
+          needFree = full ? claimBatch : 1;
+          if (!full) {
             const next = await this.#nextDue();
-            // Due work left behind: wait for a batch of slots. Otherwise sleep until the next is due.
-            needFree = next !== null && next <= now ? Math.min(concurrency, concurrency - this.#inFlight + claimBatch) : 1;
-            if (next !== null && next > now) sleepMs = Math.max(0, Math.min(sleepMs, next - clock.now()));
+            if (next !== null && next <= now) {
+              // Due work left behind: wait for a batch of slots, or a moment.
+              needFree = Math.min(concurrency, concurrency - this.#inFlight + claimBatch);
+              claimBy = Date.now() + RECLAIM_AFTER_CAPPED_MS;
+            } else if (next !== null) {
+              sleepMs = Math.max(0, Math.min(sleepMs, next - clock.now())); // until the next is due
+            }
           }
           if (claimFailures > 0) this.#options.logger.info({ failures: claimFailures }, 'claiming due deliveries works again');
           claimFailures = 0;
@@ -152,7 +165,7 @@ export class DeliveryWorker {
       if (!this.#running) break;
       if (full && concurrency - this.#inFlight >= needFree) continue;
       // The poll interval passing means: look again whatever is free (work of other processes, ends of leases).
-      if (await this.#sleep(sleepMs)) needFree = 1;
+      if (await this.#sleep(Math.max(0, Math.min(sleepMs, claimBy - Date.now())))) needFree = 1;
     }
   }
 
