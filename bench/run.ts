@@ -60,9 +60,11 @@ try {
   }
   if (runs(2)) {
     const nodeArgs = flags.includes('--profile') ? ['--cpu-prof', `--cpu-prof-dir=${join(import.meta.dirname, '.profiles')}`] : [];
-    heraldRate = await deliveryThroughput({ url: receiver.url, events: EVENTS, concurrency: CONCURRENCY, payload: PAYLOAD, nodeArgs });
+    const delivered = await deliveryThroughput({ url: receiver.url, events: EVENTS, concurrency: CONCURRENCY, payload: PAYLOAD, nodeArgs });
+    heraldRate = delivered.perS;
     const ratio = heraldRate / ceilingRate;
     add('2. Herald delivery: publish → delivered and logged', heraldRate, 'deliveries/s', `${ratio.toFixed(2)} of ceiling`, met(ratio >= TARGETS.ofCeiling, `≥ ${TARGETS.ofCeiling} of ceiling`));
+    add('   Herald CPU time per delivery (all threads; publish, claim, send, log)', delivered.cpuUsPerDelivery, 'µs', 'cost: lower is better');
   }
   if (runs(3)) {
     const bullmq = await bullmqBaseline(receiver.url);
@@ -90,7 +92,9 @@ try {
       const result = await ingest({ dataDir, endpointUrl: bigReceiver.url, receiverUrl: receiver.url, ...INGEST, payload: PAYLOAD });
       add('6. ingest: bare node:http answering 202, concurrency 32', result.bareRequestsPerS, 'requests/s', '1.00 (baseline)');
       add('6. ingest: single-event publish, concurrency 32', result.singlePerS, 'requests/s', `${(result.singlePerS / result.bareRequestsPerS).toFixed(2)} of bare HTTP`, met(result.singlePerS >= TARGETS.singlePerS, `≥ ${TARGETS.singlePerS}/s`));
+      add('   Herald CPU time per single publish', result.singleCpuUs, 'µs', 'cost: lower is better');
       add('6. ingest: batch publish (1,000 per request)', result.batchEventsPerS, 'events/s', `${(result.batchEventsPerS / result.bareRequestsPerS).toFixed(1)}× bare HTTP requests/s`, met(result.batchEventsPerS >= TARGETS.batchPerS, `≥ ${TARGETS.batchPerS}/s`));
+      add('   Herald CPU time per event of a batch', result.batchCpuUsPerEvent, 'µs', 'cost: lower is better');
       if (runs(7)) {
         const mem = await memory({ dataDir, seconds: MEMORY_SECONDS, concurrency: CONCURRENCY });
         add(`7. memory: peak RSS, ${result.due} due deliveries, 5 MiB responses (${mem.delivered} delivered in ${mem.seconds} s)`, mem.peakMb, 'MB', `${(mem.peakMb / mem.idleMb).toFixed(2)}× idle RSS (${mem.idleMb.toFixed(0)} MB)`, met(mem.peakMb <= TARGETS.peakMb, `≤ ${TARGETS.peakMb} MB`));

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startHerald, waitForSucceeded } from '../lib/processes.ts';
+import { cpuMsOf, startHerald, waitForSucceeded } from '../lib/processes.ts';
 
 export interface DeliveryOptions {
   url: string;
@@ -12,12 +12,18 @@ export interface DeliveryOptions {
   nodeArgs?: string[];
 }
 
+export interface DeliveryResult {
+  perS: number;
+  /** CPU time of the Herald process per delivery (all its threads), µs: the cost, whatever the machine's load. */
+  cpuUsPerDelivery: number;
+}
+
 /**
  * Scenario 2: Herald (`node src/main.ts`, SQLite, one process) gets `events` events published in
  * batches of 500 to one endpoint; timed from the first publish until every delivery has succeeded and
  * its attempt is in the log. Deliveries/s.
  */
-export async function deliveryThroughput(options: DeliveryOptions): Promise<number> {
+export async function deliveryThroughput(options: DeliveryOptions): Promise<DeliveryResult> {
   const dataDir = mkdtempSync(join(tmpdir(), 'herald-bench-'));
   const herald = await startHerald({
     HERALD_DATABASE_URL: join(dataDir, 'herald.db'),
@@ -26,13 +32,15 @@ export async function deliveryThroughput(options: DeliveryOptions): Promise<numb
   }, options.nodeArgs);
   try {
     await herald.api('POST', '/v1/endpoints', { url: `${options.url}/hook` });
+    const cpuBefore = cpuMsOf(herald.pid);
     const started = performance.now();
     for (let sent = 0; sent < options.events; sent += 500) {
       const events = Array.from({ length: Math.min(500, options.events - sent) }, () => ({ type: 'bench.event', payload: options.payload }));
       await herald.api('POST', '/v1/events/batch', { events });
     }
     await waitForSucceeded(herald, options.events);
-    return options.events / ((performance.now() - started) / 1000);
+    const perS = options.events / ((performance.now() - started) / 1000);
+    return { perS, cpuUsPerDelivery: ((cpuMsOf(herald.pid) - cpuBefore) * 1000) / options.events };
   } finally {
     await herald.stop();
     rmSync(dataDir, { recursive: true, force: true });
