@@ -1,95 +1,17 @@
-import type { EndpointRecord } from '../records.ts';
-import type { AttemptOutcome, ClaimedDelivery, HealthChanges } from '../storage.ts';
+import type { AttemptOutcome, HealthChanges } from '../storage.ts';
 import type { PostgresDatabase, SqlExecutor } from './postgres-database.ts';
 import { recordEndpointHealth } from './postgres-endpoint-health.ts';
 import { announceLogWriter } from './postgres-log-stream.ts';
 import type { AttemptPartitions } from './postgres-partitions.ts';
-import { ATTEMPT_COLUMN_LIST, ATTEMPT_COLUMN_TYPES, ATTEMPT_COLUMNS, ENDPOINT_COLUMNS, attemptValues, columnsOf, toDelivery, toEndpoint } from './postgres-rows.ts';
+import { ATTEMPT_COLUMN_LIST, ATTEMPT_COLUMN_TYPES, ATTEMPT_COLUMNS, attemptValues, columnsOf } from './postgres-rows.ts';
 import { searchVector } from './postgres-search.ts';
-import { BACKLOG_AGE_MS, FAIR_SCAN_ROWS, borrowRoom, chooseFairly, endpointsAtShare, fairShare, freshLaneSize, withFreshLane } from '../sql/fair-claim.ts';
 
-// The worker's side of storage: claim due deliveries under a lease, give them back, record outcomes.
+// The worker's side of storage: claim due deliveries under a lease (one statement, in
+// postgres-claim.ts), give them back, record outcomes.
+
+export { claimDueDeliveries } from './postgres-claim.ts';
 
 const ACTIVE = `status IN ('queued', 'pending_retry', 'delivering')`;
-
-/**
- * Claims up to `limit` due deliveries, oldest due first, fairly between endpoints
- * (`sql/fair-claim.ts`: one slow or hanging endpoint cannot take every slot). The candidates are
- * locked with FOR UPDATE SKIP LOCKED, so workers claiming at the same time take disjoint sets and
- * never wait for each other. Each lease lasts the endpoint's timeout plus `leaseMarginMs`.
- */
-export async function claimDueDeliveries(db: PostgresDatabase, nowMs: number, limit: number, leaseMarginMs: number): Promise<ClaimedDelivery[]> {
-  const rows = await db.transaction(async (tx) => {
-    // In flight in every worker: leases not yet ended (an ended lease is due again).
-    const held = new Map(
-      (await tx.all(`SELECT endpoint_id, COUNT(*) AS n FROM deliveries WHERE status = 'delivering' AND run_at > ?::bigint GROUP BY endpoint_id`, [nowMs]))
-        .map((row) => [String(row.endpoint_id), Number(row.n)]),
-    );
-    const share = fairShare(held, limit);
-    const full = endpointsAtShare(held, share);
-    // Looking past them is bounded (FAIR_SCAN_ROWS), so a huge backlog of one endpoint cannot make every claim slow.
-    let candidates = (await (full.length === 0
-      ? tx.all(`SELECT id, endpoint_id FROM deliveries WHERE ${ACTIVE} AND run_at <= ?::bigint ORDER BY run_at LIMIT ? FOR UPDATE SKIP LOCKED`, [nowMs, limit * 2])
-      : tx.all(
-        `SELECT id, endpoint_id FROM deliveries
-         WHERE id IN (SELECT id FROM deliveries WHERE ${ACTIVE} AND run_at <= ?::bigint ORDER BY run_at LIMIT ?)
-           AND ${ACTIVE} AND run_at <= ?::bigint AND NOT (endpoint_id = ANY(?::text[]))
-         ORDER BY run_at LIMIT ? FOR UPDATE SKIP LOCKED`,
-        [nowMs, FAIR_SCAN_ROWS, nowMs, full, limit * 2],
-      )
-    )).map((row) => ({ id: String(row.id), endpointId: String(row.endpoint_id) }));
-    const oldest = Number((await tx.get(`SELECT MIN(run_at) AS at FROM deliveries WHERE ${ACTIVE} AND run_at <= ?::bigint`, [nowMs]))?.at ?? nowMs);
-    if (oldest <= nowMs - BACKLOG_AGE_MS) {
-      // A backlog: the newest due deliveries get a lane of their own (fair-claim.ts).
-      const fresh = (await tx.all(
-        `SELECT id, endpoint_id FROM deliveries WHERE ${ACTIVE} AND run_at <= ?::bigint ORDER BY run_at DESC LIMIT ? FOR UPDATE SKIP LOCKED`,
-        [nowMs, freshLaneSize(limit)],
-      )).map((row) => ({ id: String(row.id), endpointId: String(row.endpoint_id) }));
-      candidates = withFreshLane(fresh, candidates);
-    }
-    let due = chooseFairly(candidates, held, share, limit);
-    const room = borrowRoom(due.length, share, limit);
-    if (room > 0 && (full.length > 0 || candidates.length > due.length)) {
-      const more = await tx.all(
-        `SELECT id FROM deliveries WHERE ${ACTIVE} AND run_at <= ?::bigint AND NOT (id = ANY(?::text[]))
-         ORDER BY run_at LIMIT ? FOR UPDATE SKIP LOCKED`,
-        [nowMs, due, room],
-      );
-      due = [...due, ...more.map((row) => String(row.id))];
-    }
-    if (due.length === 0) return [];
-    return tx.all(
-      `WITH claimed AS (
-         UPDATE deliveries d
-         SET status = 'delivering',
-             run_at = ?::bigint + COALESCE((SELECT timeout_ms FROM endpoints e WHERE e.id = d.endpoint_id), 0)
-         WHERE d.id = ANY(?::text[])
-         RETURNING d.*
-       )
-       SELECT claimed.*, ev.payload FROM claimed LEFT JOIN events ev ON ev.id = claimed.event_id`,
-      [nowMs + leaseMarginMs, due],
-    ).then((claimed) => {
-      const order = new Map(due.map((id, index) => [id, index]));
-      return claimed.sort((x, y) => order.get(String(x.id))! - order.get(String(y.id))!);
-    });
-  });
-  if (rows.length === 0) return [];
-  const endpointIds = [...new Set(rows.map((row) => String(row.endpoint_id)))];
-  const endpoints = new Map<string, EndpointRecord>(
-    (await db.all(`SELECT ${ENDPOINT_COLUMNS} FROM endpoints WHERE id = ANY(?::text[]) AND deleted_at IS NULL`, [endpointIds]))
-      .map((row) => [String(row.id), toEndpoint(row)]),
-  );
-  return rows.map((row) => {
-    const delivery = toDelivery(row);
-    return {
-      delivery,
-      attempt: delivery.attemptCount + 1,
-      trigger: delivery.nextTrigger,
-      payload: row.payload === null || row.payload === undefined ? 'null' : String(row.payload),
-      endpoint: endpoints.get(delivery.endpointId) ?? null,
-    };
-  });
-}
 
 /** Puts claimed deliveries back as they were, due at `runAt`; no attempt is counted. */
 export async function releaseDeliveries(db: PostgresDatabase, releases: Array<{ deliveryId: string; runAt: number }>): Promise<void> {
@@ -102,14 +24,25 @@ export async function releaseDeliveries(db: PostgresDatabase, releases: Array<{ 
   );
 }
 
-const INSERT_ATTEMPTS = `INSERT INTO attempts (${ATTEMPT_COLUMNS}, search)
-  SELECT * FROM unnest(${ATTEMPT_COLUMN_LIST.map((column) => `?::${ATTEMPT_COLUMN_TYPES[column]}[]`).join(', ')}, ?::tsvector[])
-  ON CONFLICT (id, created_at) DO NOTHING
-  RETURNING id`;
-
-const INSERT_DETAILS = `INSERT INTO attempt_details (attempt_id, created_at, request_headers, response_headers, response_body, response_body_truncated)
-  SELECT * FROM unnest(?::text[], ?::bigint[], ?::text[], ?::text[], ?::text[], ?::boolean[])
-  ON CONFLICT (attempt_id, created_at) DO NOTHING`;
+/**
+ * The log entries and their details in one statement: details only of the entries inserted now, so
+ * an entry already in the log (a retry after a commit whose answer was lost) keeps its own. Each
+ * inserted id comes back with how many of the batch's endpoints are in a failure streak.
+ */
+const INSERT_ATTEMPTS = `WITH inserted AS (
+    INSERT INTO attempts (${ATTEMPT_COLUMNS}, search)
+    SELECT * FROM unnest(${ATTEMPT_COLUMN_LIST.map((column) => `?::${ATTEMPT_COLUMN_TYPES[column]}[]`).join(', ')}, ?::tsvector[])
+    ON CONFLICT (id, created_at) DO NOTHING
+    RETURNING id, created_at
+  ),
+  details AS (
+    INSERT INTO attempt_details (attempt_id, created_at, request_headers, response_headers, response_body, response_body_truncated)
+    SELECT d.* FROM unnest(?::text[], ?::bigint[], ?::text[], ?::text[], ?::text[], ?::boolean[])
+      AS d (attempt_id, created_at, request_headers, response_headers, response_body, response_body_truncated)
+    JOIN inserted ON inserted.id = d.attempt_id AND inserted.created_at = d.created_at
+    ON CONFLICT (attempt_id, created_at) DO NOTHING
+  )
+  SELECT id, (SELECT count(*) FROM endpoints WHERE id = ANY(?::text[]) AND failing_since IS NOT NULL) AS failing FROM inserted`;
 
 /**
  * A retry requested while the attempt was in flight wins over the computed next state; a
@@ -127,6 +60,9 @@ const UPDATE_DELIVERIES = `UPDATE deliveries d SET
   FROM unnest(?::text[], ?::integer[], ?::text[], ?::bigint[], ?::bigint[], ?::bigint[], ?::integer[], ?::integer[], ?::text[], ?::text[])
     AS o (id, attempt, status, completed_at, run_at, delivered_at, response_status, response_latency_ms, error_code, error_message)
   WHERE d.id = o.id AND d.status <> 'succeeded'`;
+
+/** The last round's UPDATE also sends the NOTIFY (it goes out at commit): one round trip for both. */
+const UPDATE_DELIVERIES_AND_NOTIFY = `WITH updated AS (${UPDATE_DELIVERIES}) SELECT pg_notify(?, '')`;
 
 /** Outcomes ready to write: checked, their partitions made, their search vectors built. */
 export interface PreparedOutcomes {
@@ -153,32 +89,40 @@ export async function prepareOutcomes(db: PostgresDatabase, partitions: AttemptP
 }
 
 /**
- * Writes prepared outcomes inside the caller's transaction, a few statements whatever the batch
- * size: the log entries (with their search vectors) and details as multi-row inserts, the
- * endpoints' health, the deliveries' new state, and a NOTIFY on `attemptsChannel` that goes out
- * at commit. Idempotent: an entry already in the log (a retry after a commit whose answer was
- * lost) is skipped with everything it would change.
+ * Writes prepared outcomes inside the caller's transaction, three or four statements whatever the
+ * batch size: the log writer's floor; the log entries (with their search vectors) and their
+ * details; the endpoints' health, unless the batch cannot change it; the deliveries' new state
+ * with a NOTIFY on `attemptsChannel` that goes out at commit. Idempotent: an entry already in the
+ * log (a retry after a commit whose answer was lost) is skipped with everything it would change.
  */
 export async function writeOutcomes(tx: SqlExecutor, prepared: PreparedOutcomes, options: { floorTag: number; attemptsChannel: string }): Promise<HealthChanges> {
   const { outcomes, vectors } = prepared;
   await announceLogWriter(tx, options.floorTag);
   const attemptColumns = columnsOf(outcomes.map((outcome) => attemptValues(outcome.attempt)), ATTEMPT_COLUMN_LIST.length);
-  const inserted = new Set((await tx.all(INSERT_ATTEMPTS, [...attemptColumns, vectors])).map((row) => String(row.id)));
-  const fresh = outcomes.filter((outcome) => inserted.has(outcome.attempt.id));
-  if (fresh.length === 0) return { disabled: [], recovered: [] };
-  await tx.run(INSERT_DETAILS, [
-    fresh.map((o) => o.attempt.id),
-    fresh.map((o) => o.attempt.createdAt),
-    fresh.map((o) => JSON.stringify(o.detail.requestHeaders)),
-    fresh.map((o) => JSON.stringify(o.detail.responseHeaders)),
-    fresh.map((o) => o.detail.responseBody),
-    fresh.map((o) => o.detail.responseBodyTruncated),
+  const inserted = await tx.all(INSERT_ATTEMPTS, [
+    ...attemptColumns,
+    vectors,
+    outcomes.map((o) => o.attempt.id),
+    outcomes.map((o) => o.attempt.createdAt),
+    outcomes.map((o) => JSON.stringify(o.detail.requestHeaders)),
+    outcomes.map((o) => JSON.stringify(o.detail.responseHeaders)),
+    outcomes.map((o) => o.detail.responseBody),
+    outcomes.map((o) => o.detail.responseBodyTruncated),
+    [...new Set(outcomes.map((o) => o.attempt.endpointId))],
   ]);
-  // Endpoints are locked before deliveries, in every transaction that locks both.
-  const changes = await recordEndpointHealth(tx, fresh);
+  const ids = new Set(inserted.map((row) => String(row.id)));
+  const fresh = outcomes.filter((outcome) => ids.has(outcome.attempt.id));
+  if (fresh.length === 0) return { disabled: [], recovered: [] };
+  // Successes change the health only of endpoints in a failure streak (postgres-endpoint-health.ts):
+  // with none in the batch, there is nothing to read or lock. Endpoints are locked before deliveries,
+  // in every transaction that locks both.
+  const onlySuccesses = fresh.every((o) => o.attempt.status === 'succeeded' || o.attempt.error?.code === 'ENDPOINT_DISABLED');
+  const changes = onlySuccesses && Number(inserted[0]?.failing) === 0 ? { disabled: [], recovered: [] } : await recordEndpointHealth(tx, fresh);
   // One UPDATE per round; a delivery that has several outcomes in the batch gets them in order, one per round.
-  for (const round of rounds(fresh)) {
-    await tx.run(UPDATE_DELIVERIES, [
+  const all = rounds(fresh);
+  for (const [index, round] of all.entries()) {
+    const last = index === all.length - 1;
+    await tx.all(last ? UPDATE_DELIVERIES_AND_NOTIFY : UPDATE_DELIVERIES, [
       round.map((o) => o.attempt.deliveryId),
       round.map((o) => o.attempt.attempt),
       round.map((o) => o.delivery.status),
@@ -189,9 +133,9 @@ export async function writeOutcomes(tx: SqlExecutor, prepared: PreparedOutcomes,
       round.map((o) => o.delivery.responseLatencyMs),
       round.map((o) => o.delivery.lastError?.code ?? null),
       round.map((o) => o.delivery.lastError?.message ?? null),
+      ...(last ? [options.attemptsChannel] : []),
     ]);
   }
-  await tx.all("SELECT pg_notify(?, '')", [options.attemptsChannel]);
   return changes;
 }
 

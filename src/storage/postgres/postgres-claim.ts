@@ -1,0 +1,136 @@
+import type { ClaimedDelivery } from '../storage.ts';
+import { toStorageError, type PgRow, type PostgresDatabase } from './postgres-database.ts';
+import { DELIVERY_COLUMNS, ENDPOINT_COLUMNS, toDelivery, toEndpoint } from './postgres-rows.ts';
+import { BACKLOG_AGE_MS, FAIR_SCAN_ROWS, freshLaneSize } from '../sql/fair-claim.ts';
+
+// The worker's claim on PostgreSQL: the fair choice of `sql/fair-claim.ts`, the leases and everything
+// sending needs (delivery, payload, endpoint), in one statement and one round trip. Fewer round trips
+// hold fewer locks for less time, which is what lets several worker processes claim side by side.
+
+const ACTIVE = `status IN ('queued', 'pending_retry', 'delivering')`;
+
+const columns = (list: string): string[] => list.split(',').map((column) => column.trim());
+/** The endpoint's columns come back as "endpoint.<column>", apart from the delivery's (`endpoint_url` is one). */
+const ENDPOINT_FIELDS = columns(ENDPOINT_COLUMNS);
+const endpointField = (column: string): string => `endpoint.${column}`;
+
+/**
+ * Step by step, as `chooseFairly`, `borrowRoom` and `withFreshLane` describe it; every CTE sees the
+ * same snapshot, and each lock is taken with SKIP LOCKED, so claimers never wait for each other:
+ * - `held`: attempts in flight in every worker (leases not yet ended), per endpoint;
+ * - `fair`: the share (a quarter of held + limit, at least 1) and the endpoints already at it;
+ * - `head`: candidates in due order, endpoints at their share left out; looking past them is bounded
+ *   to the first FAIR_SCAN_ROWS due rows (only while some endpoint is at its share). Each row is
+ *   locked as it is reached, so the scan stops once it has its `limit × 2`;
+ * - `fresh`: while the oldest due delivery is older than BACKLOG_AGE_MS, the newest due ones, first;
+ * - `chosen`: in that order, an endpoint's k-th candidate is taken while held + k ≤ share, `limit` at most;
+ * - `borrowed`: while a share stays free, the oldest due deliveries of anyone, to fill the claim;
+ * - the lease (the endpoint's timeout + margin), then the events' payloads and the endpoints (by
+ *   their keys: the statement is planned once, when the tables may still be small).
+ * Placeholders are numbered, not `?`, since each is used several times: $1 now, $2 limit, $3 the
+ * fresh lane's size, $4 where leases start (now + margin).
+ */
+const CLAIM = `
+WITH held AS MATERIALIZED (
+  SELECT endpoint_id, count(*) AS n FROM deliveries WHERE status = 'delivering' AND run_at > $1::bigint GROUP BY endpoint_id
+),
+fair AS MATERIALIZED (
+  SELECT share, ARRAY(SELECT endpoint_id FROM held WHERE n >= share) AS full_ids
+  FROM (SELECT greatest(1, ceil(($2::int + coalesce(sum(n), 0)) / 4.0))::int AS share FROM held) total
+),
+head AS MATERIALIZED (
+  SELECT d.id, d.endpoint_id, d.run_at
+  FROM (
+    SELECT id, endpoint_id, run_at FROM deliveries WHERE ${ACTIVE} AND run_at <= $1::bigint ORDER BY run_at
+    LIMIT (SELECT CASE WHEN cardinality(full_ids) = 0 THEN NULL ELSE ${FAIR_SCAN_ROWS} END FROM fair)
+  ) scanned
+  CROSS JOIN LATERAL (
+    SELECT id, endpoint_id, run_at FROM deliveries WHERE id = scanned.id AND ${ACTIVE} AND run_at <= $1::bigint FOR UPDATE SKIP LOCKED
+  ) d
+  WHERE NOT (scanned.endpoint_id = ANY((SELECT full_ids FROM fair)::text[]))
+  ORDER BY scanned.run_at
+  LIMIT $2::int * 2
+),
+fresh AS MATERIALIZED (
+  SELECT id, endpoint_id, run_at FROM deliveries
+  WHERE ${ACTIVE} AND run_at <= $1::bigint
+    AND (SELECT coalesce(min(run_at) <= $1::bigint - ${BACKLOG_AGE_MS}, false) FROM deliveries WHERE ${ACTIVE} AND run_at <= $1::bigint)
+  ORDER BY run_at DESC LIMIT $3::int
+  FOR UPDATE SKIP LOCKED
+),
+candidates AS MATERIALIZED (
+  SELECT id, endpoint_id, row_number() OVER (ORDER BY run_at DESC) AS pos FROM fresh
+  UNION ALL
+  SELECT id, endpoint_id, $3::int + row_number() OVER (ORDER BY run_at) FROM head WHERE id NOT IN (SELECT id FROM fresh)
+),
+chosen AS MATERIALIZED (
+  SELECT c.id, c.pos FROM (
+    SELECT id, endpoint_id, pos, row_number() OVER (PARTITION BY endpoint_id ORDER BY pos) AS k FROM candidates
+  ) c
+  LEFT JOIN held h ON h.endpoint_id = c.endpoint_id
+  WHERE coalesce(h.n, 0) + c.k <= (SELECT share FROM fair)
+  ORDER BY c.pos LIMIT $2::int
+),
+borrowed AS MATERIALIZED (
+  SELECT id, run_at FROM deliveries
+  WHERE ${ACTIVE} AND run_at <= $1::bigint AND id NOT IN (SELECT id FROM chosen)
+  ORDER BY run_at
+  LIMIT (
+    SELECT CASE WHEN cardinality(full_ids) > 0 OR (SELECT count(*) FROM candidates) > (SELECT count(*) FROM chosen)
+      THEN greatest(0, $2::int - share - (SELECT count(*) FROM chosen)) ELSE 0 END
+    FROM fair
+  )
+  FOR UPDATE SKIP LOCKED
+),
+due AS MATERIALIZED (
+  SELECT id, 0 AS lane, pos AS n FROM chosen
+  UNION ALL
+  SELECT id, 1, row_number() OVER (ORDER BY run_at) FROM borrowed
+),
+claimed AS (
+  UPDATE deliveries d
+  SET status = 'delivering',
+      run_at = $4::bigint + coalesce((SELECT timeout_ms FROM endpoints e WHERE e.id = d.endpoint_id), 0)
+  WHERE d.id = ANY(ARRAY(SELECT id FROM due))
+  RETURNING ${columns(DELIVERY_COLUMNS).map((column) => `d.${column}`).join(', ')}
+),
+claimed_endpoints AS (
+  SELECT ${ENDPOINT_FIELDS.map((column) => `${column} AS "${endpointField(column)}"`).join(', ')}
+  FROM endpoints WHERE id = ANY(ARRAY(SELECT endpoint_id FROM claimed)) AND deleted_at IS NULL
+)
+SELECT claimed.*, ev.payload, claimed_endpoints.*
+FROM claimed
+JOIN due ON due.id = claimed.id
+LEFT JOIN events ev ON ev.id = claimed.event_id
+LEFT JOIN claimed_endpoints ON claimed_endpoints."${endpointField('id')}" = claimed.endpoint_id
+ORDER BY due.lane, due.n`;
+
+/**
+ * Claims up to `limit` due deliveries, fairly between endpoints (`sql/fair-claim.ts`), each under a
+ * lease of its endpoint's timeout plus `leaseMarginMs`, in one statement. Claimers in other processes
+ * take disjoint sets (FOR UPDATE SKIP LOCKED) and never wait for each other. The statement is named,
+ * so each connection parses and plans it once (planning it cost about as much as running it).
+ */
+export async function claimDueDeliveries(db: PostgresDatabase, nowMs: number, limit: number, leaseMarginMs: number): Promise<ClaimedDelivery[]> {
+  const rows = await db.withClient(async (client) => {
+    try {
+      return (await client.query({ name: 'herald_claim_due_deliveries', text: CLAIM, values: [nowMs, limit, freshLaneSize(limit), nowMs + leaseMarginMs] })).rows as PgRow[];
+    } catch (error) {
+      throw toStorageError(error);
+    }
+  });
+  return rows.map((row) => {
+    const delivery = toDelivery(row);
+    return {
+      delivery,
+      attempt: delivery.attemptCount + 1,
+      trigger: delivery.nextTrigger,
+      payload: row.payload === null || row.payload === undefined ? 'null' : String(row.payload),
+      endpoint: row[endpointField('id')] === null ? null : toEndpoint(endpointRow(row)),
+    };
+  });
+}
+
+function endpointRow(row: PgRow): PgRow {
+  return Object.fromEntries(ENDPOINT_FIELDS.map((column) => [column, row[endpointField(column)]]));
+}
