@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Dispatcher } from 'undici';
+import { CappedBody } from './capped-body.ts';
 
 /** What arrived from the receiver, however far the exchange got. */
 export interface CollectedResponse {
@@ -34,9 +35,7 @@ export class ResponseCollector implements Dispatcher.DispatchHandler {
   readonly finished: Promise<Error | null>;
 
   readonly #options: ResponseCollectorOptions;
-  readonly #chunks: Buffer[] = [];
-  #bytes = 0;
-  #truncated = false;
+  readonly #body: CappedBody;
   #status: number | null = null;
   #headers: Record<string, string> = {};
   #headersAt: number | null = null;
@@ -50,6 +49,7 @@ export class ResponseCollector implements Dispatcher.DispatchHandler {
   /** Creates a collector; pass it to `dispatcher.dispatch(options, collector)`. */
   constructor(options: ResponseCollectorOptions) {
     this.#options = options;
+    this.#body = new CappedBody(options.maxBytes);
     this.finished = new Promise((resolve) => {
       this.#settle = resolve;
     });
@@ -67,13 +67,18 @@ export class ResponseCollector implements Dispatcher.DispatchHandler {
     this.#socket = socket;
   }
 
+  /** True once a final (non-1xx) response head has arrived. */
+  get gotHead(): boolean {
+    return this.#status !== null;
+  }
+
   /** A snapshot of what has arrived so far. */
   response(): CollectedResponse {
     return {
       status: this.#status,
       headers: this.#headers,
-      body: Buffer.concat(this.#chunks, this.#bytes).toString('utf8'),
-      bodyTruncated: this.#truncated,
+      body: this.#body.text(),
+      bodyTruncated: this.#body.truncated,
       headersAt: this.#headersAt,
     };
   }
@@ -99,16 +104,7 @@ export class ResponseCollector implements Dispatcher.DispatchHandler {
   }
 
   onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
-    if (this.#stopped) return;
-    const room = this.#options.maxBytes - this.#bytes;
-    if (chunk.length <= room) {
-      this.#chunks.push(chunk);
-      this.#bytes += chunk.length;
-      return;
-    }
-    this.#chunks.push(chunk.subarray(0, room));
-    this.#bytes += room;
-    this.#truncated = true;
+    if (this.#stopped || this.#body.add(chunk)) return;
     this.#stop(null, new Error(`response body exceeded ${this.#options.maxBytes} bytes; rest not read`));
   }
 

@@ -117,10 +117,7 @@ export function createSender(options: SenderOptions): Sender {
           connection = timings;
         }),
     });
-    const deadline = setTimeout(() => {
-      const gotHead = collector.response().status !== null;
-      collector.abort(deadlineError(context, request.timeoutMs, gotHead));
-    }, request.timeoutMs);
+    const deadline = setTimeout(() => collector.abort(deadlineError(context, request.timeoutMs, collector.gotHead)), request.timeoutMs);
     agent.dispatch(
       {
         origin: target.origin,
