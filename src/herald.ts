@@ -5,8 +5,7 @@ import type { Config } from './config.ts';
 import { systemClock, type Clock } from './domain/clock.ts';
 import { RateLimiter } from './domain/rate-limiter.ts';
 import type { LookupFn } from './delivery/address-guard.ts';
-import { createSender, type Sender } from './delivery/sender.ts';
-import { buildApp } from './http/app.ts';
+import type { Sender } from './delivery/sender.ts';
 import { createLogger } from './logger.ts';
 import { Metrics } from './http/metrics.ts';
 import { bootstrapDefaultWorkspace } from './services/auth-service.ts';
@@ -17,8 +16,7 @@ import { operationalEventsFor, publishOperationalEvents } from './services/opera
 import { RetentionPurger } from './services/retention.ts';
 import { openStorage } from './storage/open-storage.ts';
 import type { Storage } from './storage/storage.ts';
-import { DeliveryWorker } from './worker/delivery-worker.ts';
-import { USER_AGENT } from './worker/signed-request.ts';
+import type { DeliveryWorker } from './worker/delivery-worker.ts';
 
 /** A running Herald: its parts, where it listens, and how to stop it. */
 export interface Herald {
@@ -45,7 +43,11 @@ export interface HeraldOptions {
   listen?: boolean;
 }
 
-/** The composition root: storage, services, API and worker, wired per `HERALD_ROLE`. */
+/**
+ * The composition root: storage, services, API and worker, wired per `HERALD_ROLE`. The API (Fastify)
+ * and the worker (undici, the sender) are loaded only by the roles that run them: each costs an
+ * API-only or worker-only process 15–25 MB of resident memory it would never use.
+ */
 export async function startHerald(options: HeraldOptions): Promise<Herald> {
   const { config } = options;
   const clock = options.clock ?? systemClock;
@@ -68,6 +70,11 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
 
   let sender: Sender | null = null;
   if (config.role !== 'api') {
+    const [{ createSender }, { DeliveryWorker }, { USER_AGENT }] = await Promise.all([
+      import('./delivery/sender.ts'),
+      import('./worker/delivery-worker.ts'),
+      import('./worker/signed-request.ts'),
+    ]);
     sender = createSender({
       allowPrivateNetworks: config.allowPrivateNetworks,
       userAgent: USER_AGENT,
@@ -92,6 +99,7 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
   let createdKey: Herald['createdKey'] = null;
   let url: string | null = null;
   if (config.role !== 'worker') {
+    const { buildApp } = await import('./http/app.ts');
     createdKey = await bootstrapDefaultWorkspace(ctx);
     app = await buildApp({ ctx, metrics, logger, tail: tail!, streamHeartbeatMs: config.streamHeartbeatMs });
     if (options.listen !== false) {

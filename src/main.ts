@@ -1,14 +1,23 @@
-import { ConfigError, loadConfig } from './config.ts';
-import { startHerald } from './herald.ts';
-import { printableDatabaseUrl } from './storage/database-url.ts';
+import { constants as moduleConstants, enableCompileCache } from 'node:module';
+import { PerformanceObserver } from 'node:perf_hooks';
+import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
 
 // `npm start` and `herald serve`: read the environment, start Herald, print how to use it, stop cleanly on SIGTERM/SIGINT.
+// The rest of Herald is imported inside runHerald, after the two process settings below are in place.
+
+/** How large Herald lets V8's young generation grow: 32 MB, two semi-spaces of 16 MB. */
+const YOUNG_GENERATION_BYTES = 32 * 1024 * 1024;
 
 /**
  * Starts Herald from environment variables (`env`, default `process.env`; see `loadConfig`), prints its
  * URL and key, and stops it gracefully on SIGTERM/SIGINT. A bad setting or a failed start exits with 1.
  */
 export async function runHerald(env?: Record<string, string | undefined>): Promise<void> {
+  useCompileCache();
+  capYoungGeneration();
+  const { ConfigError, loadConfig } = await import('./config.ts');
+  const { startHerald } = await import('./herald.ts');
+  const { printableDatabaseUrl } = await import('./storage/database-url.ts');
   let config;
   try {
     config = loadConfig(env);
@@ -65,3 +74,41 @@ Dashboard: ${herald.url}/ (sign in with the API key)\n`);
 }
 
 if (import.meta.main) await runHerald();
+
+/**
+ * Turns on Node's module compile cache (in `NODE_COMPILE_CACHE`, else `<tmpdir>/node-compile-cache`;
+ * `NODE_DISABLE_COMPILE_CACHE=1` turns it off) for the modules Herald loads from here on, and for its
+ * worker threads, which read the variable when they start. From the second start on, they load from the
+ * cache without running Node's TypeScript stripper: measured, an API-only process starts at 127 MB of
+ * RSS instead of 135, and the retention thread costs 20 MB instead of 40. (Set in the environment of
+ * `node`, the variable also covers this file and takes the API process down to 110 MB.)
+ */
+function useCompileCache(): void {
+  const { status, directory } = enableCompileCache();
+  const enabled = status === moduleConstants.compileCacheStatus.ENABLED || status === moduleConstants.compileCacheStatus.ALREADY_ENABLED;
+  if (enabled && directory !== undefined) process.env.NODE_COMPILE_CACHE = directory;
+}
+
+/**
+ * Keeps V8's young generation at {@link YOUNG_GENERATION_BYTES}. V8 sizes its limit from the machine's
+ * memory (128 MB on a machine with 24 GB) and Herald's delivery load grows it to that within seconds;
+ * measured on bench scenario 7, that cost ~60 MB of peak RSS: the space itself, and the socket buffers
+ * (64 KiB each) that the rarer scavenges left alive meanwhile. A young generation fixed at 8 MB did worse
+ * (objects promoted early filled the old space). `--max-semi-space-size` is read only when V8 starts, so
+ * it cannot be set from here; the growth factor is read at each growth, and is set to 1 once the young
+ * generation has reached the size. Left alone when the process was started with a semi-space flag
+ * (e.g. `NODE_OPTIONS=--max-semi-space-size=64`), so that stays the way to choose another size.
+ */
+function capYoungGeneration(): void {
+  const nodeFlags = `${process.execArgv.join(' ')} ${process.env.NODE_OPTIONS ?? ''}`;
+  if (/--((max|min)[-_])?semi[-_]space/.test(nodeFlags)) return;
+  const reached = () => (getHeapSpaceStatistics().find((space) => space.space_name === 'new_space')?.space_size ?? 0) >= YOUNG_GENERATION_BYTES;
+  const stopGrowing = () => setFlagsFromString('--semi-space-growth-factor=1');
+  if (reached()) return stopGrowing();
+  const observer = new PerformanceObserver(() => {
+    if (!reached()) return;
+    stopGrowing();
+    observer.disconnect();
+  });
+  observer.observe({ entryTypes: ['gc'] });
+}
