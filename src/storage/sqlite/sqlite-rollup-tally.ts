@@ -53,34 +53,19 @@ export class RollupTally {
 
   /** Adds the sums to the rollup tables (call inside the transaction of the writes tallied) and empties the tally. */
   write(db: SqliteDatabase): void {
-    for (const { key, n } of this.#attempts.values()) {
-      if (n === 0) continue;
-      db.run(
-        `INSERT INTO attempt_rollups (workspace_id, endpoint_id, minute, status, http_class, error_code, n) VALUES (?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT DO UPDATE SET n = n + excluded.n`,
-        [...key, n],
-      );
-    }
-    for (const { key, n } of this.#latencies.values()) {
-      if (n === 0) continue;
-      db.run(
-        `INSERT INTO latency_rollups (workspace_id, endpoint_id, hour, duration_ms, n) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT DO UPDATE SET n = n + excluded.n`,
-        [...key, n],
-      );
-    }
-    for (const { key, n } of this.#deliveries.values()) {
-      if (n === 0) continue;
-      db.run(
-        `INSERT INTO delivery_rollups (workspace_id, endpoint_id, minute, status, n) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT DO UPDATE SET n = n + excluded.n`,
-        [...key, n],
-      );
-    }
-    this.#attempts.clear();
-    this.#latencies.clear();
-    this.#deliveries.clear();
+    writeSums(db, this.#attempts, 'attempt_rollups (workspace_id, endpoint_id, minute, status, http_class, error_code, n)');
+    writeSums(db, this.#latencies, 'latency_rollups (workspace_id, endpoint_id, hour, duration_ms, n)');
+    writeSums(db, this.#deliveries, 'delivery_rollups (workspace_id, endpoint_id, minute, status, n)');
   }
+}
+
+/** Upserts each non-zero sum (its key columns, then n) into `table`, then empties `sums`. */
+function writeSums(db: SqliteDatabase, sums: Map<string, { key: SqlValue[]; n: number }>, table: string): void {
+  for (const { key, n } of sums.values()) {
+    if (n === 0) continue;
+    db.run(`INSERT INTO ${table} VALUES (${[...key, n].map(() => '?').join(', ')}) ON CONFLICT DO UPDATE SET n = n + excluded.n`, [...key, n]);
+  }
+  sums.clear();
 }
 
 function add(sums: Map<string, { key: SqlValue[]; n: number }>, key: SqlValue[], n: number): void {
