@@ -115,16 +115,6 @@ export function memoryOf(pid: number): { rssMb: number; peakMb: number } {
   return { rssMb: kb('VmRSS') / 1024, peakMb: kb('VmHWM') / 1024 };
 }
 
-/**
- * CPU time (user + system, every thread) the process has used so far, ms, from /proc/<pid>/stat. A
- * figure a busy machine disturbs far less than wall-clock rates: work done, not time waited.
- */
-export function cpuMsOf(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  const ticksPerS = 100; // USER_HZ on Linux
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerS;
-}
-
 /** Polls `GET /v1/deliveries?status=succeeded&count=true` until `total` succeeded; throws after `timeoutMs`. */
 export async function waitForSucceeded(herald: HeraldProcess, total: number, timeoutMs = 300_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

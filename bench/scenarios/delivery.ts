@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cpuMsOf, startHerald, waitForSucceeded } from '../lib/processes.ts';
+import { cpuMs } from '../../test/chaos/support/probes.ts';
+import { startHerald, waitForSucceeded } from '../lib/processes.ts';
 
 export interface DeliveryOptions {
   url: string;
@@ -32,7 +33,8 @@ export async function deliveryThroughput(options: DeliveryOptions): Promise<Deli
   }, options.nodeArgs);
   try {
     await herald.api('POST', '/v1/endpoints', { url: `${options.url}/hook` });
-    const cpuBefore = cpuMsOf(herald.pid);
+    const cpuNow = () => cpuMs(herald.pid) ?? Number.NaN; // Linux /proc
+    const cpuBefore = cpuNow();
     const started = performance.now();
     for (let sent = 0; sent < options.events; sent += 500) {
       const events = Array.from({ length: Math.min(500, options.events - sent) }, () => ({ type: 'bench.event', payload: options.payload }));
@@ -40,7 +42,7 @@ export async function deliveryThroughput(options: DeliveryOptions): Promise<Deli
     }
     await waitForSucceeded(herald, options.events);
     const perS = options.events / ((performance.now() - started) / 1000);
-    return { perS, cpuUsPerDelivery: ((cpuMsOf(herald.pid) - cpuBefore) * 1000) / options.events };
+    return { perS, cpuUsPerDelivery: ((cpuNow() - cpuBefore) * 1000) / options.events };
   } finally {
     await herald.stop();
     rmSync(dataDir, { recursive: true, force: true });

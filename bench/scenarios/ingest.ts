@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
-import { BENCH_KEY, cpuMsOf, inParallel, startHerald } from '../lib/processes.ts';
+import { cpuMs } from '../../test/chaos/support/probes.ts';
+import { BENCH_KEY, inParallel, startHerald } from '../lib/processes.ts';
 
 export interface IngestOptions {
   /** SQLite data directory; left holding every published event's due delivery (scenario 7 uses it). */
@@ -55,12 +56,13 @@ export async function ingest(options: IngestOptions): Promise<IngestResult> {
     await timed(Math.min(500, options.singleRequests), `${options.receiverUrl}/__accept`, headers); // warm-up of both
     await timed(Math.min(500, options.singleRequests), `${herald.url}/v1/events`, headers);
     const bareRequestsPerS = await timed(options.singleRequests, `${options.receiverUrl}/__accept`, headers);
-    let cpuBefore = cpuMsOf(herald.pid);
+    const cpuNow = () => cpuMs(herald.pid) ?? Number.NaN; // Linux /proc
+    let cpuBefore = cpuNow();
     const singlePerS = await timed(options.singleRequests, `${herald.url}/v1/events`, headers);
-    const singleCpuUs = ((cpuMsOf(herald.pid) - cpuBefore) * 1000) / options.singleRequests;
+    const singleCpuUs = ((cpuNow() - cpuBefore) * 1000) / options.singleRequests;
 
     const batch = JSON.stringify({ events: Array.from({ length: BATCH }, () => ({ type: 'bench.ingest', payload: options.payload })) });
-    cpuBefore = cpuMsOf(herald.pid);
+    cpuBefore = cpuNow();
     const started = performance.now();
     for (let sent = 0; sent < options.batchEvents; sent += BATCH) {
       const response = await request(`${herald.url}/v1/events/batch`, { method: 'POST', body: batch, headers, dispatcher: agent });
@@ -68,7 +70,7 @@ export async function ingest(options: IngestOptions): Promise<IngestResult> {
       if (response.statusCode !== 202) throw new Error(`batch publish answered ${response.statusCode}`);
     }
     const batchEventsPerS = (Math.ceil(options.batchEvents / BATCH) * BATCH) / ((performance.now() - started) / 1000);
-    const batchCpuUsPerEvent = ((cpuMsOf(herald.pid) - cpuBefore) * 1000) / (Math.ceil(options.batchEvents / BATCH) * BATCH);
+    const batchCpuUsPerEvent = ((cpuNow() - cpuBefore) * 1000) / (Math.ceil(options.batchEvents / BATCH) * BATCH);
     const queued = await herald.api<{ meta: { total: number } }>('GET', '/v1/deliveries?status=queued&count=true&limit=1');
     return { bareRequestsPerS, singlePerS, singleCpuUs, batchEventsPerS, batchCpuUsPerEvent, due: queued.meta.total };
   } finally {
