@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { test } from 'node:test';
 import { eventually, type ApiClient } from '../support/herald.ts';
-import { freePort, startServerProcess, type ServerProcess } from './server-process.ts';
+import { freePort, loopbackServerEnv, startServerProcess, type ServerProcess } from './server-process.ts';
 
 // The core promise: once POST /v1/events answered 202, a kill -9 of the server loses nothing.
 // A real `node src/main.ts` is killed while deliveries are in flight, restarted on the same file,
@@ -22,11 +22,7 @@ test('kill -9 during delivery: every accepted event is delivered at least once a
   const dbPath = join(dataDir, 'herald.db');
   const receiver = await startSlowReceiver();
   const env = {
-    HERALD_PORT: String(await freePort()),
-    HERALD_DATABASE_URL: dbPath,
-    HERALD_API_KEY: `hk_crash_${Math.random().toString(36).slice(2)}`,
-    HERALD_ALLOW_HTTP: 'true',
-    HERALD_ALLOW_PRIVATE_NETWORKS: 'true',
+    ...loopbackServerEnv(await freePort(), dbPath, 'hk_crash'),
     HERALD_RETRY_SCHEDULE: '200ms,200ms,200ms,200ms',
     HERALD_CONCURRENCY: String(CONCURRENCY),
   };

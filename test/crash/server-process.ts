@@ -19,6 +19,20 @@ export interface ServerProcess {
 }
 
 /**
+ * The environment every loopback test of Herald starts from: its port and database, a fresh API key
+ * (`<keyPrefix>_…`), and plain http to private addresses allowed (the receivers are on 127.0.0.1).
+ */
+export function loopbackServerEnv(port: number, databaseUrl: string, keyPrefix: string): Record<string, string> {
+  return {
+    HERALD_PORT: String(port),
+    HERALD_DATABASE_URL: databaseUrl,
+    HERALD_API_KEY: `${keyPrefix}_${Math.random().toString(36).slice(2)}`,
+    HERALD_ALLOW_HTTP: 'true',
+    HERALD_ALLOW_PRIVATE_NETWORKS: 'true',
+  };
+}
+
+/**
  * Starts Herald with `env` (over this process's environment) and waits until `/healthz` answers.
  * `env` needs at least HERALD_PORT, HERALD_DATABASE_URL and HERALD_API_KEY.
  */

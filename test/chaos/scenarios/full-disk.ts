@@ -1,7 +1,7 @@
 import { copyFileSync, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, startServerProcess, type ServerProcess } from '../../crash/server-process.ts';
+import { freePort, loopbackServerEnv, startServerProcess, type ServerProcess } from '../../crash/server-process.ts';
 import { eventually, type ApiResponse } from '../../support/herald.ts';
 import { BadInputProbe } from '../support/bad-inputs.ts';
 import { startCountingReceiver } from '../support/counting-receiver.ts';
@@ -64,11 +64,7 @@ export async function runFullDisk(options: FullDiskOptions = {}): Promise<FullDi
   let server: ServerProcess | null = null;
   try {
     server = await startServerProcess({
-      HERALD_PORT: String(await freePort()),
-      HERALD_DATABASE_URL: dbPath,
-      HERALD_API_KEY: `hk_chaos_${Math.random().toString(36).slice(2)}`,
-      HERALD_ALLOW_HTTP: 'true',
-      HERALD_ALLOW_PRIVATE_NETWORKS: 'true',
+      ...loopbackServerEnv(await freePort(), dbPath, 'hk_chaos'),
       HERALD_RETRY_SCHEDULE: '1s',
       HERALD_API_RATE_LIMIT: '0',
       HERALD_LOG_LEVEL: 'error',

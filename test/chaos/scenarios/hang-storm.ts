@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, startServerProcess, type ServerProcess } from '../../crash/server-process.ts';
+import { freePort, loopbackServerEnv, startServerProcess, type ServerProcess } from '../../crash/server-process.ts';
 import { eventually } from '../../support/herald.ts';
 import { startCountingReceiver, type CountingReceiver } from '../support/counting-receiver.ts';
 import { LAG_P99, RSS, deliveryCounts, mb, percentile, scrapeMetrics, sleep, succeededAttempts, unfinished } from '../support/probes.ts';
@@ -38,11 +38,7 @@ export async function runHangStorm(options: HangStormOptions): Promise<ScenarioR
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
     server = await startServerProcess({
-      HERALD_PORT: String(port),
-      HERALD_DATABASE_URL: join(dataDir, 'herald.db'),
-      HERALD_API_KEY: `hk_chaos_${Math.random().toString(36).slice(2)}`,
-      HERALD_ALLOW_HTTP: 'true',
-      HERALD_ALLOW_PRIVATE_NETWORKS: 'true',
+      ...loopbackServerEnv(port, join(dataDir, 'herald.db'), 'hk_chaos'),
       HERALD_API_RATE_LIMIT: '0',
     });
     const { api } = server;

@@ -1,7 +1,7 @@
 import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, startServerProcess, type ServerProcess } from '../../crash/server-process.ts';
+import { freePort, loopbackServerEnv, startServerProcess, type ServerProcess } from '../../crash/server-process.ts';
 import { eventually } from '../../support/herald.ts';
 import { BadInputProbe } from '../support/bad-inputs.ts';
 import { startCountingReceiver } from '../support/counting-receiver.ts';
@@ -46,11 +46,7 @@ export async function runKillRounds(options: KillRoundsOptions): Promise<Scenari
   const fast = await startCountingReceiver();
   const slow = await startCountingReceiver();
   const env = {
-    HERALD_PORT: String(await freePort()),
-    HERALD_DATABASE_URL: dbPath,
-    HERALD_API_KEY: `hk_chaos_${Math.random().toString(36).slice(2)}`,
-    HERALD_ALLOW_HTTP: 'true',
-    HERALD_ALLOW_PRIVATE_NETWORKS: 'true',
+    ...loopbackServerEnv(await freePort(), dbPath, 'hk_chaos'),
     HERALD_RETRY_SCHEDULE: '200ms,500ms,1s,1s,1s',
     HERALD_API_RATE_LIMIT: '0',
     HERALD_CONCURRENCY: '32',

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, startServerProcess, type ServerProcess } from '../../crash/server-process.ts';
+import { freePort, loopbackServerEnv, startServerProcess, type ServerProcess } from '../../crash/server-process.ts';
 import { eventually } from '../../support/herald.ts';
 import { BadInputProbe } from '../support/bad-inputs.ts';
 import { startCountingReceiver } from '../support/counting-receiver.ts';
@@ -35,11 +35,7 @@ export async function runSoak(options: SoakOptions): Promise<ScenarioResult> {
   try {
     const port = await freePort();
     server = await startServerProcess({
-      HERALD_PORT: String(port),
-      HERALD_DATABASE_URL: join(dataDir, 'herald.db'),
-      HERALD_API_KEY: `hk_chaos_${Math.random().toString(36).slice(2)}`,
-      HERALD_ALLOW_HTTP: 'true',
-      HERALD_ALLOW_PRIVATE_NETWORKS: 'true',
+      ...loopbackServerEnv(port, join(dataDir, 'herald.db'), 'hk_chaos'),
       HERALD_RETRY_SCHEDULE: '500ms,1s,2s',
       HERALD_API_RATE_LIMIT: '0',
     });
