@@ -122,7 +122,6 @@ export class DeliveryWorker {
     let needFree = 1;
     let claimBy = Infinity;
     let claimFailures = 0;
-    let full = false; // the last claim took all it asked for: more may be due at once
     while (this.#running) {
       this.#woken = false;
       if (this.#newWork || Date.now() >= claimBy) {
@@ -132,7 +131,7 @@ export class DeliveryWorker {
       this.#newWork = false;
       let sleepMs = this.#options.pollIntervalMs;
       const free = concurrency - this.#inFlight;
-      full = false;
+      let full = false; // this claim took all it asked for: more may be due at once
       if (free >= needFree) {
         try {
           const limit = Math.min(free, 256);

@@ -53,18 +53,21 @@ export class RollupTally {
 
   /** Adds the sums to the rollup tables (call inside the transaction of the writes tallied) and empties the tally. */
   write(db: SqliteDatabase): void {
-    writeSums(db, this.#attempts, 'attempt_rollups (workspace_id, endpoint_id, minute, status, http_class, error_code, n)');
-    writeSums(db, this.#latencies, 'latency_rollups (workspace_id, endpoint_id, hour, duration_ms, n)');
-    writeSums(db, this.#deliveries, 'delivery_rollups (workspace_id, endpoint_id, minute, status, n)');
+    writeSums(db, this.#attempts, UPSERT_ATTEMPTS);
+    writeSums(db, this.#latencies, UPSERT_LATENCIES);
+    writeSums(db, this.#deliveries, UPSERT_DELIVERIES);
   }
 }
 
-/** Upserts each non-zero sum (its key columns, then n) into `table`, then empties `sums`. */
-function writeSums(db: SqliteDatabase, sums: Map<string, { key: SqlValue[]; n: number }>, table: string): void {
-  for (const { key, n } of sums.values()) {
-    if (n === 0) continue;
-    db.run(`INSERT INTO ${table} VALUES (${[...key, n].map(() => '?').join(', ')}) ON CONFLICT DO UPDATE SET n = n + excluded.n`, [...key, n]);
-  }
+const upsert = (table: string, columns: string[]): string =>
+  `INSERT INTO ${table} (${columns.join(', ')}, n) VALUES (${[...columns, 'n'].map(() => '?').join(', ')}) ON CONFLICT DO UPDATE SET n = n + excluded.n`;
+const UPSERT_ATTEMPTS = upsert('attempt_rollups', ['workspace_id', 'endpoint_id', 'minute', 'status', 'http_class', 'error_code']);
+const UPSERT_LATENCIES = upsert('latency_rollups', ['workspace_id', 'endpoint_id', 'hour', 'duration_ms']);
+const UPSERT_DELIVERIES = upsert('delivery_rollups', ['workspace_id', 'endpoint_id', 'minute', 'status']);
+
+/** Upserts each non-zero sum (its key, in the statement's column order, then n), then empties `sums`. */
+function writeSums(db: SqliteDatabase, sums: Map<string, { key: SqlValue[]; n: number }>, sql: string): void {
+  for (const { key, n } of sums.values()) if (n !== 0) db.run(sql, [...key, n]);
   sums.clear();
 }
 
