@@ -31,7 +31,7 @@ import type {
 import { SqliteDatabase, type SqlValue } from './sqlite-database.ts';
 import * as queue from './sqlite-delivery-queue.ts';
 import * as maintenance from './sqlite-log-maintenance.ts';
-import { createSqliteSearch } from './sqlite-search.ts';
+import { clauseOf, SqliteSearch } from './sqlite-search.ts';
 import { RollupTally } from './sqlite-rollup-tally.ts';
 import { SqlitePurger } from './sqlite-purger.ts';
 import { attemptStats, countAttemptsFromRollups } from './sqlite-stats.ts';
@@ -45,14 +45,14 @@ import { EndpointRouteCache } from '../sql/endpoint-route-cache.ts';
 export class SqliteStorage implements Storage {
   readonly #db: SqliteDatabase;
   readonly #claimMemo = new queue.ClaimMemo();
-  readonly #search: SearchClause;
+  readonly #search: SqliteSearch;
   readonly #purger: SqlitePurger | null;
   readonly #routes = new EndpointRouteCache();
 
   /** Opens (creating if needed) the database file at `path`; `:memory:` for a throwaway one. */
   constructor(path: string) {
     this.#db = new SqliteDatabase(path);
-    this.#search = createSqliteSearch(this.#db);
+    this.#search = new SqliteSearch(this.#db);
     this.#purger = path === ':memory:' ? null : new SqlitePurger(path);
   }
 
@@ -296,11 +296,14 @@ export class SqliteStorage implements Storage {
   }
 
   async listAttempts(filters: AttemptFilters, window: ListWindow<AttemptSortField>): Promise<ListPage<AttemptRecord>> {
-    return this.#list(`SELECT ${ATTEMPT_COLUMNS} FROM attempts`, attemptWhere(filters, this.#search), window, ATTEMPT_SORT, toAttempt);
+    const list = (search?: SearchClause) => this.#list(`SELECT ${ATTEMPT_COLUMNS} FROM attempts`, attemptWhere(filters, search), window, ATTEMPT_SORT, toAttempt);
+    if (filters.search === undefined) return list();
+    const plan = this.#search.plan(filters.search);
+    return this.#search.walk(plan, filters, window) ?? list(() => clauseOf(plan));
   }
 
   async countAttempts(filters: AttemptFilters): Promise<number> {
-    const countLog = (subset: AttemptFilters) => this.#count('attempts', attemptWhere(subset, this.#search));
+    const countLog = (subset: AttemptFilters) => this.#count('attempts', attemptWhere(subset, this.#search.clause));
     return countAttemptsFromRollups(this.#db, filters, countLog) ?? countLog(filters);
   }
 
@@ -315,7 +318,7 @@ export class SqliteStorage implements Storage {
   }
 
   async searchAttemptSeqs(search: string, seqs: number[]): Promise<number[]> {
-    const clause = this.#search(search);
+    const clause = this.#search.clause(search);
     return this.#db
       .all(`SELECT rowid AS seq FROM attempts WHERE rowid IN (SELECT value FROM json_each(?)) AND ${clause.sql}`, [JSON.stringify(seqs), ...clause.params])
       .map((row) => Number(row.seq));
