@@ -146,6 +146,24 @@ describe('SQLite stats rollups', () => {
     }
   });
 
+  test("migration 011's backfill of the hour rollups sums the minute rollups as the writes kept them", () => {
+    const dump = (db: DatabaseSync) => db.prepare('SELECT * FROM attempt_hour_rollups WHERE n <> 0 ORDER BY 1, 2, 3, 4').all();
+    const copy = join(dir, 'backfill-011.db');
+    raw.exec(`VACUUM INTO '${copy}'`);
+    const db = new DatabaseSync(copy);
+    try {
+      const migration = readFileSync(new URL('../../src/storage/sqlite/migrations/011-attempt-hour-rollups.sql', import.meta.url), 'utf8');
+      const backfill = migration.slice(migration.indexOf('INSERT INTO attempt_hour_rollups'));
+      const fromWrites = dump(db);
+      assert.ok(fromWrites.length > 24, 'the writes kept hour rollups');
+      db.exec('DELETE FROM attempt_hour_rollups');
+      db.exec(backfill);
+      assert.deepEqual(dump(db), fromWrites);
+    } finally {
+      db.close();
+    }
+  });
+
   test('writes after the migration keep them exact: claims, outcomes, retries, re-queues', async () => {
     // Claim everything due (queued / pending_retry → delivering), then re-queue failed deliveries and
     // ask for retries: each is a status change the delivery rollups must follow.
@@ -164,12 +182,19 @@ describe('SQLite stats rollups', () => {
   });
 
   test('retention removes expired rollups with the log, and windows after the cutoff stay exact', async () => {
+    // First to a cutoff inside an hour and a minute: the units that hold it keep rollups of entries already gone.
+    const partial = end - DAY - 3 * HOUR - 37 * MINUTE - 12_345;
+    while (Object.values(await storage.purgeBatch(partial, partial, 100)).some((count) => count >= 100));
+    await assertCountsAsLog('after a purge to the middle of a minute');
     const cutoff = end - DAY;
     let batches = 0;
     while (Object.values(await storage.purgeBatch(cutoff, cutoff, 100)).some((count) => count >= 100)) batches++;
     assert.ok(batches > 3);
     const stale = raw.prepare('SELECT COUNT(*) AS n FROM attempt_rollups WHERE minute + 60000 <= ?').get(cutoff) as { n: number };
     assert.equal(Number(stale.n), 0, 'no rollup of an expired minute is left');
+    const staleHours = raw.prepare('SELECT COUNT(*) AS n FROM attempt_hour_rollups WHERE hour + 3600000 <= ?').get(cutoff) as { n: number };
+    assert.equal(Number(staleHours.n), 0, 'no rollup of an expired hour is left');
+    await assertCountsAsLog('after retention');
     const since = Math.ceil(cutoff / HOUR) * HOUR;
     for (const endpointId of [undefined, log.flakyEndpointId]) {
       const query: StatsQuery = { workspaceId: log.workspaceId, ...(endpointId ? { endpointId } : {}), since, until: end + 1, bucketMs: 15 * MINUTE };

@@ -21,6 +21,7 @@ export function latestAttemptSeq(db: SqliteDatabase): number {
 /** The stats rollup tables: name, time column, primary key. */
 const ROLLUPS = [
   ['attempt_rollups', 'minute', 'workspace_id, endpoint_id, minute, status, http_class, error_code'],
+  ['attempt_hour_rollups', 'hour', 'workspace_id, endpoint_id, hour, status'],
   ['latency_rollups', 'hour', 'workspace_id, endpoint_id, hour, duration_ms'],
   ['delivery_rollups', 'minute', 'workspace_id, endpoint_id, minute, status'],
 ] as const;

@@ -107,9 +107,14 @@ function rawDurations(db: SqliteDatabase, query: StatsQuery, span: Span): SqlRow
 const ROLLUP_COUNTABLE = new Set(['workspaceId', 'endpointId', 'status', 'startTime', 'endTime']);
 
 /**
- * `count=true` of a log list from the attempt rollups when its filters are only scope, status and
- * time (the whole minutes from the rollups, the edges from the log through `countLog`): a workspace's
- * whole log counted in milliseconds instead of a scan of every entry. Null when the filters need the log.
+ * `count=true` of a log list from the rollups when its filters are only scope, status and time: the
+ * whole hours from the hour rollups, the whole minutes around them from the minute rollups, the rest
+ * from the log (`countLog`). A workspace's whole log is counted in about a millisecond instead of a
+ * scan of every entry. Null when the filters need the log.
+ *
+ * Retention deletes entries oldest first but rollups only by whole expired units, so the unit that
+ * holds the oldest entry left may still count entries already gone: the count starts at that entry,
+ * and its unit is read from the log.
  */
 export function countAttemptsFromRollups(
   db: SqliteDatabase,
@@ -118,25 +123,32 @@ export function countAttemptsFromRollups(
 ): number | null {
   const keys = Object.entries(filters).filter(([, value]) => value !== undefined).map(([key]) => key);
   if (!keys.every((key) => ROLLUP_COUNTABLE.has(key))) return null;
-  const from = filters.startTime === undefined ? null : Math.ceil(filters.startTime / MINUTE_MS) * MINUTE_MS;
-  const to = filters.endTime === undefined ? null : Math.floor(filters.endTime / MINUTE_MS) * MINUTE_MS;
-  if (from !== null && to !== null && from >= to) return null; // under two minutes: the log is as quick
-  const where = ['workspace_id = ?', 'endpoint_id = ?'];
-  const params: Array<string | number> = [filters.workspaceId, filters.endpointId ?? ''];
-  if (filters.status !== undefined) {
-    where.push('status = ?');
-    params.push(filters.status);
-  }
-  if (from !== null) {
-    where.push('minute >= ?');
-    params.push(from);
-  }
-  if (to !== null) {
-    where.push('minute < ?');
-    params.push(to);
-  }
-  let total = Number(db.get(`SELECT COALESCE(SUM(n), 0) AS n FROM attempt_rollups WHERE ${where.join(' AND ')}`, params)?.n ?? 0);
-  if (from !== null && filters.startTime! < from) total += countLog({ ...filters, startTime: filters.startTime!, endTime: from });
-  if (to !== null && filters.endTime! > to) total += countLog({ ...filters, startTime: to, endTime: filters.endTime! });
-  return total;
+  const oldestRow = db.get('SELECT MIN(created_at) AS t FROM attempts WHERE workspace_id = ?', [filters.workspaceId]);
+  if (oldestRow?.t === null || oldestRow?.t === undefined) return 0;
+  const oldest = Number(oldestRow.t);
+  const start = Math.max(filters.startTime ?? oldest, oldest);
+  const end = filters.endTime ?? Infinity;
+  if (start >= end) return 0;
+  // The first whole unit after `start`; past the oldest entry's own unit when the count starts there.
+  const after = (unit: number) => (start === oldest ? Math.floor(start / unit) * unit + unit : Math.ceil(start / unit) * unit);
+  const before = (unit: number) => (end === Infinity ? Infinity : Math.floor(end / unit) * unit);
+  const scope = { workspaceId: filters.workspaceId, endpointId: filters.endpointId, status: filters.status };
+  const log = (from: number, to: number) => (from < to ? countLog({ ...scope, startTime: from, ...(to === Infinity ? {} : { endTime: to }) }) : 0);
+
+  const [minuteFrom, minuteTo] = [after(MINUTE_MS), before(MINUTE_MS)];
+  if (minuteFrom >= minuteTo) return log(start, end);
+  const [hourFrom, hourTo] = [after(HOUR_MS), before(HOUR_MS)];
+  const rollup = (table: string, unit: string, from: number, to: number): number => {
+    if (from >= to) return 0;
+    const where = ['workspace_id = ?', 'endpoint_id = ?', `${unit} >= ?`];
+    const params: Array<string | number> = [filters.workspaceId, filters.endpointId ?? '', from];
+    if (to !== Infinity) (where.push(`${unit} < ?`), params.push(to));
+    if (filters.status !== undefined) (where.push('status = ?'), params.push(filters.status));
+    return Number(db.get(`SELECT COALESCE(SUM(n), 0) AS n FROM ${table} WHERE ${where.join(' AND ')}`, params)?.n ?? 0);
+  };
+  const minutes = (from: number, to: number) => rollup('attempt_rollups', 'minute', from, to);
+  const middle = hourFrom < hourTo
+    ? minutes(minuteFrom, hourFrom) + rollup('attempt_hour_rollups', 'hour', hourFrom, hourTo) + minutes(hourTo, minuteTo)
+    : minutes(minuteFrom, minuteTo);
+  return log(start, minuteFrom) + middle + log(minuteTo, end);
 }
