@@ -124,6 +124,15 @@ describe('SQLite log search', () => {
     const filters: AttemptFilters = { workspaceId, search: 'refund' };
     assert.equal(search.walk(plan, filters, { sort: [{ field: 'duration_ms', descending: true }], limit: 10 }), null);
     assert.equal(search.walk(plan, filters, { sort: [{ field: 'created_at', descending: true }], limit: 10, offset: 10 }), null);
-    assert.notEqual(search.walk(plan, filters, { sort: [{ field: 'created_at', descending: true }], limit: 10 }), null);
+    const roomier = new SqliteSearch(db, { manyMatches: 40, walkWindows: [200, 2000] });
+    assert.notEqual(roomier.walk(plan, filters, { sort: [{ field: 'created_at', descending: true }], limit: 10 }), null);
+  });
+
+  test('a word left a prefix is not walked: each window would pay its merge again', () => {
+    const plan = search.plan('ter');
+    assert.equal(plan.common, true);
+    assert.equal(plan.wholeTerms, false);
+    const roomier = new SqliteSearch(db, { manyMatches: 40, walkWindows: [200, 2000] });
+    assert.equal(roomier.walk(plan, { workspaceId, search: 'ter' }, { sort: [{ field: 'created_at', descending: true }], limit: 10 }), null);
   });
 });

@@ -21,10 +21,11 @@ const MAX_EXPANDED_TERMS = 8;
 /** Shorter words are not expanded: their prefixes name too many terms to list quickly. */
 const MIN_EXPANDED_LENGTH = 3;
 
-/** A search as FTS5 query text, and whether it is common enough to walk the log in order. */
+/** A search as FTS5 query text, whether it is common enough to walk the log in order, and whether every word became whole terms. */
 export interface SearchPlan {
   query: string;
   common: boolean;
+  wholeTerms: boolean;
 }
 
 /**
@@ -55,9 +56,10 @@ export class SqliteSearch {
 
   /** The FTS5 query for `text`, and whether it is common (probed: at most `manyMatches` rowids read). */
   plan(text: string): SearchPlan {
-    const query = searchWords(text).map((word) => this.#wordQuery(word)).join(' AND ') || '""';
+    const words = searchWords(text).map((word) => this.#wordQuery(word));
+    const query = words.map((word) => word.query).join(' AND ') || '""';
     const probe = this.#db.get('SELECT COUNT(*) AS n FROM (SELECT rowid FROM attempts_search WHERE attempts_search MATCH ? LIMIT ?)', [query, this.#tuning.manyMatches]);
-    return { query, common: Number(probe?.n ?? 0) >= this.#tuning.manyMatches };
+    return { query, common: Number(probe?.n ?? 0) >= this.#tuning.manyMatches, wholeTerms: words.every((word) => !word.prefix) };
   }
 
   /**
@@ -65,15 +67,19 @@ export class SqliteSearch {
    * the log: read the next few thousand entries that pass the other filters (index only), ask the
    * text index which of them match (a rowid range: cheap, since entries of a time span sit
    * together), and keep them in order. The entries read are a prefix of the order, so once they hold
-   * a page and one more, that page is exactly the plain query's. Null when the walk gives up (too few
-   * matches in its windows), for other sorts and for page mode: the plain query answers those.
+   * a page and one more, that page is exactly the plain query's. Null when the walk gives up (the
+   * matches so far say its next window would not hold a page), for a word left a prefix (each window
+   * would pay the prefix's merge again), for other sorts and for page mode: the plain query answers those.
    */
   walk(plan: SearchPlan, filters: AttemptFilters, window: ListWindow<AttemptSortField>): ListPage<AttemptRecord> | null {
-    if (!plan.common || window.offset !== undefined || window.sort.length !== 1 || window.sort[0]!.field !== 'created_at') return null;
+    if (!plan.common || !plan.wholeTerms || window.offset !== undefined) return null;
+    if (window.sort.length !== 1 || window.sort[0]!.field !== 'created_at') return null;
     const others: AttemptFilters = { ...filters, search: undefined };
+    const windows = this.#tuning.walkWindows;
     const found: number[] = [];
+    let read = 0;
     let after = window.after;
-    for (const size of this.#tuning.walkWindows) {
+    for (const [index, size] of windows.entries()) {
       const where = attemptWhere(others);
       const sql = windowSql({ sort: window.sort, after, limit: size - 1 }, ATTEMPT_SORT, where); // reads `size` rows
       const rows = this.#db.all(`SELECT rowid AS seq, created_at, id FROM attempts ${sql}`, where.params);
@@ -84,6 +90,10 @@ export class SqliteSearch {
         if (found.length > window.limit) break;
       }
       if (found.length > window.limit || rows.length < size) return toPage(this.#attemptsBySeq(found), window.limit);
+      read += rows.length;
+      const next = windows[index + 1];
+      const rowsStillNeeded = found.length === 0 ? Infinity : ((window.limit + 1 - found.length) * read) / found.length;
+      if (next === undefined || rowsStillNeeded > next) return null;
       const last = rows.at(-1)!;
       after = { values: [Number(last.created_at)], id: String(last.id) };
     }
@@ -104,14 +114,14 @@ export class SqliteSearch {
     return seqs.map((seq) => toAttempt(bySeq.get(seq)!));
   }
 
-  #wordQuery(word: string): string {
-    const prefix = `"${word}"*`;
+  #wordQuery(word: string): { query: string; prefix: boolean } {
+    const prefix = { query: `"${word}"*`, prefix: true };
     const term = word.toLowerCase();
     // Only a word that is one token as it stands (ASCII letters and digits: unicode61 only folds its case).
     if (term.length < MIN_EXPANDED_LENGTH || !/^[a-z0-9]+$/.test(term)) return prefix;
     const terms = this.#termsStartingWith(term);
     if (terms.length === 0 || terms.length > MAX_EXPANDED_TERMS) return prefix;
-    return terms.length === 1 ? `"${terms[0]}"` : `(${terms.map((each) => `"${each}"`).join(' OR ')})`;
+    return { query: terms.length === 1 ? `"${terms[0]}"` : `(${terms.map((each) => `"${each}"`).join(' OR ')})`, prefix: false };
   }
 
   #termsStartingWith(prefix: string): string[] {
