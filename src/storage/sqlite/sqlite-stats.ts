@@ -19,9 +19,10 @@ type Span = { from: number; to: number };
  */
 export function attemptStats(db: SqliteDatabase, query: StatsQuery): AttemptStatsRaw {
   const scope = query.endpointId ?? '';
+  const window: Span = { from: query.since, to: query.until };
   const minuteAligned = query.since % MINUTE_MS === 0 && query.bucketMs % MINUTE_MS === 0;
-  const minutes = minuteAligned ? wholeUnits(query, MINUTE_MS) : null;
-  const hours = wholeUnits(query, HOUR_MS);
+  const minutes = minuteAligned ? wholeUnits(window, MINUTE_MS) : null;
+  const hours = wholeUnits(window, HOUR_MS);
 
   const deliveries: SqlRow[] = [];
   const groups: SqlRow[] = [];
@@ -38,7 +39,7 @@ export function attemptStats(db: SqliteDatabase, query: StatsQuery): AttemptStat
       [query.since, query.bucketMs, query.workspaceId, scope, minutes.from, minutes.to],
     ));
   }
-  for (const span of edges(query, minutes)) {
+  for (const span of edges(window, minutes)) {
     deliveries.push(...rawDeliveries(db, query, span));
     groups.push(...rawGroups(db, query, span));
   }
@@ -54,23 +55,23 @@ export function attemptStats(db: SqliteDatabase, query: StatsQuery): AttemptStat
       [query.workspaceId, scope, hours.from, hours.to],
     ));
   }
-  for (const span of edges(query, hours)) addDurations(rawDurations(db, query, span));
+  for (const span of edges(window, hours)) addDurations(rawDurations(db, query, span));
   const durationRows = [...durations.entries()].sort(([a], [b]) => a - b).map(([duration_ms, n]) => ({ duration_ms, n }));
 
   return foldStats(query, deliveries, groups, durationRows);
 }
 
-/** The whole `unit`s inside the window, or null when there are none. */
-function wholeUnits(query: StatsQuery, unit: number): Span | null {
-  const from = Math.ceil(query.since / unit) * unit;
-  const to = Math.floor(query.until / unit) * unit;
+/** The whole `unit`s inside the window (an endless one: up to Infinity), or null when there are none. */
+function wholeUnits(window: Span, unit: number): Span | null {
+  const from = Math.ceil(window.from / unit) * unit;
+  const to = Math.floor(window.to / unit) * unit;
   return from < to ? { from, to } : null;
 }
 
 /** The parts of the window the rollups do not cover (the whole window when they cover nothing). */
-function edges(query: StatsQuery, covered: Span | null): Span[] {
-  if (!covered) return [{ from: query.since, to: query.until }];
-  return [{ from: query.since, to: covered.from }, { from: covered.to, to: query.until }].filter((span) => span.from < span.to);
+function edges(window: Span, covered: Span | null): Span[] {
+  if (!covered) return [window];
+  return [{ from: window.from, to: covered.from }, { from: covered.to, to: window.to }].filter((span) => span.from < span.to);
 }
 
 function spanQuery(query: StatsQuery, span: Span): StatsQuery {
@@ -126,29 +127,25 @@ export function countAttemptsFromRollups(
   const oldestRow = db.get('SELECT MIN(created_at) AS t FROM attempts WHERE workspace_id = ?', [filters.workspaceId]);
   if (oldestRow?.t === null || oldestRow?.t === undefined) return 0;
   const oldest = Number(oldestRow.t);
-  const start = Math.max(filters.startTime ?? oldest, oldest);
-  const end = filters.endTime ?? Infinity;
-  if (start >= end) return 0;
-  // The first whole unit after `start`; past the oldest entry's own unit when the count starts there.
-  const after = (unit: number) => (start === oldest ? Math.floor(start / unit) * unit + unit : Math.ceil(start / unit) * unit);
-  const before = (unit: number) => (end === Infinity ? Infinity : Math.floor(end / unit) * unit);
-  const scope = { workspaceId: filters.workspaceId, endpointId: filters.endpointId, status: filters.status };
-  const log = (from: number, to: number) => (from < to ? countLog({ ...scope, startTime: from, ...(to === Infinity ? {} : { endTime: to }) }) : 0);
+  const window: Span = { from: Math.max(filters.startTime ?? oldest, oldest), to: filters.endTime ?? Infinity };
+  if (window.from >= window.to) return 0;
+  // Whole units start after the oldest entry's own unit when the count starts there (a unit that starts
+  // at that very entry may still count an entry of the same millisecond already gone).
+  const unitsOf: Span = window.from === oldest ? { from: oldest + 1, to: window.to } : window;
+  const minutes = wholeUnits(unitsOf, MINUTE_MS);
+  const hours = minutes && wholeUnits(unitsOf, HOUR_MS);
 
-  const [minuteFrom, minuteTo] = [after(MINUTE_MS), before(MINUTE_MS)];
-  if (minuteFrom >= minuteTo) return log(start, end);
-  const [hourFrom, hourTo] = [after(HOUR_MS), before(HOUR_MS)];
-  const rollup = (table: string, unit: string, from: number, to: number): number => {
-    if (from >= to) return 0;
+  const scope = { workspaceId: filters.workspaceId, endpointId: filters.endpointId, status: filters.status };
+  const log = ({ from, to }: Span) => countLog({ ...scope, startTime: from, ...(to === Infinity ? {} : { endTime: to }) });
+  const rollup = (table: string, unit: string, { from, to }: Span): number => {
     const where = ['workspace_id = ?', 'endpoint_id = ?', `${unit} >= ?`];
     const params: Array<string | number> = [filters.workspaceId, filters.endpointId ?? '', from];
     if (to !== Infinity) (where.push(`${unit} < ?`), params.push(to));
     if (filters.status !== undefined) (where.push('status = ?'), params.push(filters.status));
     return Number(db.get(`SELECT COALESCE(SUM(n), 0) AS n FROM ${table} WHERE ${where.join(' AND ')}`, params)?.n ?? 0);
   };
-  const minutes = (from: number, to: number) => rollup('attempt_rollups', 'minute', from, to);
-  const middle = hourFrom < hourTo
-    ? minutes(minuteFrom, hourFrom) + rollup('attempt_hour_rollups', 'hour', hourFrom, hourTo) + minutes(hourTo, minuteTo)
-    : minutes(minuteFrom, minuteTo);
-  return log(start, minuteFrom) + middle + log(minuteTo, end);
+  let total = edges(window, minutes).reduce((sum, span) => sum + log(span), 0);
+  if (minutes) total += edges(minutes, hours).reduce((sum, span) => sum + rollup('attempt_rollups', 'minute', span), 0);
+  if (hours) total += rollup('attempt_hour_rollups', 'hour', hours);
+  return total;
 }
