@@ -3,6 +3,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { Logger } from 'pino';
 import { newId } from '../domain/ids.ts';
 import type { ServiceContext } from '../services/context.ts';
+import { drainConnectionsOnClose } from './connection-drain.ts';
 import { installErrorHandling } from './errors.ts';
 import type { Metrics } from './metrics.ts';
 import { answerClientError, answerFrameworkError, installRequestLimits, MAX_PARAM_LENGTH } from './request-limits.ts';
@@ -52,6 +53,7 @@ export async function buildApp({ ctx, metrics, logger, tail, streamHeartbeatMs }
   // Responses are serialised as they are built; the response schemas document them in /openapi.json.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   app.decorateRequest('principal', null);
+  drainConnectionsOnClose(app);
   installErrorHandling(app);
   // JSON only: without this, a text/plain body reaches the schemas as a string and answers a puzzling 422.
   app.removeContentTypeParser('text/plain');
