@@ -26,18 +26,16 @@ const BACKSLASH = 0x5c;
 
 /**
  * True when `text` opens more than `maxDepth` arrays or objects inside each other. One pass over the
- * characters, skipping strings; it does not validate the JSON (the parser does, if this passes).
+ * characters outside strings; a string is skipped with `indexOf` to its closing quote (a payload is
+ * mostly string bytes, and a character loop over them cost ~5 µs per KiB). It does not validate the
+ * JSON (the parser does, if this passes).
  */
 export function jsonTooDeep(text: string, maxDepth = MAX_JSON_DEPTH): boolean {
   let depth = 0;
-  let inString = false;
   for (let i = 0; i < text.length; i += 1) {
     const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === BACKSLASH) i += 1;
-      else if (c === QUOTE) inString = false;
-    } else if (c === QUOTE) {
-      inString = true;
+    if (c === QUOTE) {
+      i = closingQuote(text, i);
     } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
       depth += 1;
       if (depth > maxDepth) return true;
@@ -46,6 +44,18 @@ export function jsonTooDeep(text: string, maxDepth = MAX_JSON_DEPTH): boolean {
     }
   }
   return false;
+}
+
+/** The index of the quote that ends the string opened at `open` (`text.length` if none does). */
+function closingQuote(text: string, open: number): number {
+  let quote = text.indexOf('"', open + 1);
+  while (quote !== -1) {
+    let backslashes = 0;
+    while (text.charCodeAt(quote - 1 - backslashes) === BACKSLASH) backslashes += 1;
+    if (backslashes % 2 === 0) return quote; // an even run of backslashes escapes itself, not the quote
+    quote = text.indexOf('"', quote + 1);
+  }
+  return text.length;
 }
 
 /**

@@ -39,14 +39,15 @@ export async function publishEvents(
   inputs: PublishInput[],
   options: { idempotencyKey?: string; requestBody: unknown; render: (published: PublishedEvent[]) => unknown; forceEndpointIds?: boolean },
 ): Promise<{ response: unknown; replayed: boolean }> {
-  inputs.forEach((input, index) => checkEvent(ctx, input, inputs.length > 1 ? `events[${index}].` : ''));
+  // Each payload is serialised once: its size is checked on the text that is stored and sent.
+  const payloads = inputs.map((input, index) => checkEvent(ctx, input, inputs.length > 1 ? `events[${index}].` : ''));
   const endpoints = await ctx.storage.listEndpointRoutes(workspaceId);
   await checkEndpointIds(ctx, workspaceId, inputs, endpoints, options.forceEndpointIds === true);
 
 
   const now = ctx.clock.now();
   const force = options.forceEndpointIds === true;
-  const published = inputs.map((input) => fanOut(workspaceId, input, endpoints, now, force));
+  const published = inputs.map((input, index) => fanOut(workspaceId, input, payloads[index]!, endpoints, now, force));
   const response = options.render(published);
   const idempotency = options.idempotencyKey
     ? {
@@ -66,12 +67,12 @@ export async function publishEvents(
   return { response, replayed: false };
 }
 
-function fanOut(workspaceId: string, input: PublishInput, endpoints: EndpointRoute[], now: number, force: boolean): PublishedEvent {
+function fanOut(workspaceId: string, input: PublishInput, payload: string, endpoints: EndpointRoute[], now: number, force: boolean): PublishedEvent {
   const event: EventRecord = {
     id: newId('evt', now),
     workspaceId,
     type: input.type,
-    payload: JSON.stringify(input.payload),
+    payload,
     tags: input.tags ?? {},
     createdAt: now,
   };
@@ -102,8 +103,10 @@ function fanOut(workspaceId: string, input: PublishInput, endpoints: EndpointRou
   return { event, deliveries };
 }
 
-function checkEvent(ctx: ServiceContext, input: PublishInput, prefix: string): void {
-  const size = Buffer.byteLength(JSON.stringify(input.payload ?? null));
+/** Checks one event and returns its payload as JSON text. */
+function checkEvent(ctx: ServiceContext, input: PublishInput, prefix: string): string {
+  const payload = JSON.stringify(input.payload ?? null);
+  const size = Buffer.byteLength(payload);
   if (size > ctx.config.maxPayloadBytes) {
     throw new AppError('PAYLOAD_TOO_LARGE', `${prefix}payload is ${size} bytes; the limit is ${ctx.config.maxPayloadBytes} (HERALD_MAX_PAYLOAD_BYTES)`);
   }
@@ -118,6 +121,7 @@ function checkEvent(ctx: ServiceContext, input: PublishInput, prefix: string): v
     if (typeof value !== 'string' || value.length > 256) problems.push({ field: `${prefix}tags.${key}`, message: 'must be a string of at most 256 characters' });
   }
   if (problems.length > 0) throw new AppError('VALIDATION_FAILED', problems.map((p) => `${p.field} ${p.message}`).join('; '), problems);
+  return payload;
 }
 
 async function checkEndpointIds(

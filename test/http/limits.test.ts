@@ -44,6 +44,37 @@ describe('jsonTooDeep', () => {
     assert.equal(jsonTooDeep(`[${'{"a":'.repeat(70)}1${'}'.repeat(70)}]`), true);
   });
 
+  test('answers as a character-by-character scan does, on random text of brackets, quotes and backslashes', () => {
+    // The reference: every character in turn; inside a string a backslash takes the next character with it.
+    const reference = (text: string, maxDepth: number) => {
+      let depth = 0;
+      let inString = false;
+      for (let i = 0; i < text.length; i += 1) {
+        const c = text[i];
+        if (inString) {
+          if (c === '\\') i += 1;
+          else if (c === '"') inString = false;
+        } else if (c === '"') inString = true;
+        else if (c === '[' || c === '{') {
+          depth += 1;
+          if (depth > maxDepth) return true;
+        } else if (c === ']' || c === '}') depth -= 1;
+      }
+      return false;
+    };
+    const alphabet = ['[', '{', ']', '}', '"', '\\', 'x', ':'];
+    let seed = 7;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    let deep = 0;
+    for (let round = 0; round < 5_000; round += 1) {
+      const text = Array.from({ length: 1 + Math.floor(random() * 40) }, () => alphabet[Math.floor(random() * alphabet.length)]).join('');
+      const expected = reference(text, 3);
+      if (expected) deep += 1;
+      assert.equal(jsonTooDeep(text, 3), expected, JSON.stringify(text));
+    }
+    assert.ok(deep > 100 && deep < 4_900, `both answers occur (${deep} of 5,000 too deep)`);
+  });
+
   test('scans 1 MiB in well under 50 ms', () => {
     const text = JSON.stringify({ data: Array.from({ length: 20_000 }, (_, i) => ({ i, s: `value ${i} [{"x"}]` })) });
     const started = performance.now();
