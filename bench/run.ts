@@ -26,7 +26,8 @@ const EVENTS = quick ? 5_000 : 50_000;
 const CONCURRENCY = 64;
 const PAYLOAD = { data: 'x'.repeat(1000) }; // ≈1 KiB
 const LATENCY = { ratePerS: 500, seconds: quick ? 5 : 20 };
-const INGEST = { singleRequests: quick ? 2_000 : 10_000, warmRequests: quick ? 5_000 : 20_000, batchEvents: 100_000 };
+// Every publish leaves a due delivery for scenario 7: 10,000 × 3 single + 500 warm-up + 70,000 batched = 100,500 (quick: 79,500).
+const INGEST = { singleRequests: quick ? 2_000 : 10_000, warmRequests: quick ? 5_000 : 10_000, batchEvents: 70_000 };
 const MEMORY_SECONDS = quick ? 6 : 20;
 const TARGETS = { ofCeiling: 0.5, ofBullmq: 1.5, p50Ms: 5, p99Ms: 25, singlePerS: 5_000, batchPerS: 30_000, peakMb: 250 };
 
