@@ -14,7 +14,7 @@ import { memory } from './scenarios/memory.ts';
 // in the same run on the same machine, so results compare across machines. Traffic stays on 127.0.0.1.
 // Herald runs as users run it (`node src/main.ts`, SQLite) in a child process; so do the receivers and
 // the BullMQ baseline. Flags: `--quick`; `--only 1,2,3` (scenario numbers); `--profile` (the Herald
-// process of scenario 2 writes a CPU profile to bench/.profiles/); `--no-postgres`.
+// processes of scenarios 2 and 6 write CPU profiles to bench/.profiles/); `--no-postgres`.
 
 const flags = process.argv.slice(2);
 const quick = flags.includes('--quick');
@@ -45,6 +45,7 @@ const add = (scenario: string, value: number, unit: string, ratio: string, targe
 };
 const met = (ok: boolean, text: string) => `${ok ? 'met' : 'NOT met'}: ${text}`;
 
+const nodeArgs = flags.includes('--profile') ? ['--cpu-prof', `--cpu-prof-dir=${join(import.meta.dirname, '.profiles')}`] : [];
 const receiver = await startReceiver();
 try {
   let ceilingRate = Number.NaN;
@@ -60,7 +61,6 @@ try {
     add('1. ceiling: plain undici POSTs, nothing stored', ceilingRate, 'requests/s', '1.00 (baseline)');
   }
   if (runs(2)) {
-    const nodeArgs = flags.includes('--profile') ? ['--cpu-prof', `--cpu-prof-dir=${join(import.meta.dirname, '.profiles')}`] : [];
     const delivered = await deliveryThroughput({ url: receiver.url, events: EVENTS, concurrency: CONCURRENCY, payload: PAYLOAD, nodeArgs });
     heraldRate = delivered.perS;
     const ratio = heraldRate / ceilingRate;
@@ -90,7 +90,7 @@ try {
     const bigReceiver = await startReceiver(['--body-bytes', String(5 * 1024 * 1024)]);
     const dataDir = mkdtempSync(join(tmpdir(), 'herald-bench-ingest-'));
     try {
-      const result = await ingest({ dataDir, endpointUrl: bigReceiver.url, receiverUrl: receiver.url, ...INGEST, payload: PAYLOAD });
+      const result = await ingest({ dataDir, endpointUrl: bigReceiver.url, receiverUrl: receiver.url, ...INGEST, payload: PAYLOAD, nodeArgs });
       add('6. ingest: bare node:http answering 202, concurrency 32', result.bareRequestsPerS, 'requests/s', '1.00 (baseline)');
       add('6. ingest: single-event publish, concurrency 32, first requests after start', result.singleColdPerS, 'requests/s', `${(result.singleColdPerS / result.bareRequestsPerS).toFixed(2)} of bare HTTP`);
       add('   Herald CPU time per single publish, first requests after start', result.singleColdCpuUs, 'µs', 'cost: lower is better');

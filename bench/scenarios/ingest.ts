@@ -15,6 +15,8 @@ export interface IngestOptions {
   warmRequests: number;
   batchEvents: number;
   payload: unknown;
+  /** Node flags for the Herald process (e.g. `--cpu-prof`). */
+  nodeArgs?: string[];
 }
 
 export interface IngestResult {
@@ -54,7 +56,7 @@ export async function ingest(options: IngestOptions): Promise<IngestResult> {
     });
     return count / ((performance.now() - started) / 1000);
   };
-  const herald = await startHerald({ HERALD_DATABASE_URL: join(options.dataDir, 'herald.db'), HERALD_ROLE: 'api' });
+  const herald = await startHerald({ HERALD_DATABASE_URL: join(options.dataDir, 'herald.db'), HERALD_ROLE: 'api' }, options.nodeArgs);
   try {
     const headers = { authorization: `Bearer ${BENCH_KEY}`, 'content-type': 'application/json' };
     await herald.api('POST', '/v1/endpoints', { url: `${options.endpointUrl}/hook` });
