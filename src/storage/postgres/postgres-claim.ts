@@ -1,13 +1,12 @@
 import type { ClaimedDelivery } from '../storage.ts';
 import { toStorageError, type PgRow, type PostgresDatabase } from './postgres-database.ts';
 import { DELIVERY_COLUMNS, ENDPOINT_COLUMNS, toDelivery, toEndpoint } from './postgres-rows.ts';
+import { UNFINISHED_DELIVERY } from '../sql/columns.ts';
 import { BACKLOG_AGE_MS, FAIR_SCAN_ROWS, freshLaneSize } from '../sql/fair-claim.ts';
 
 // The worker's claim on PostgreSQL: the fair choice of `sql/fair-claim.ts`, the leases and everything
 // sending needs (delivery, payload, endpoint), in one statement and one round trip. Fewer round trips
 // hold fewer locks for less time, which is what lets several worker processes claim side by side.
-
-const ACTIVE = `status IN ('queued', 'pending_retry', 'delivering')`;
 
 const columns = (list: string): string[] => list.split(',').map((column) => column.trim());
 /** The endpoint's columns come back as "endpoint.<column>", apart from the delivery's (`endpoint_url` is one). */
@@ -41,11 +40,11 @@ fair AS MATERIALIZED (
 head AS MATERIALIZED (
   SELECT d.id, d.endpoint_id, d.run_at
   FROM (
-    SELECT id, endpoint_id, run_at FROM deliveries WHERE ${ACTIVE} AND run_at <= $1::bigint ORDER BY run_at
+    SELECT id, endpoint_id, run_at FROM deliveries WHERE ${UNFINISHED_DELIVERY} AND run_at <= $1::bigint ORDER BY run_at
     LIMIT (SELECT CASE WHEN cardinality(full_ids) = 0 THEN NULL ELSE ${FAIR_SCAN_ROWS} END FROM fair)
   ) scanned
   CROSS JOIN LATERAL (
-    SELECT id, endpoint_id, run_at FROM deliveries WHERE id = scanned.id AND ${ACTIVE} AND run_at <= $1::bigint FOR UPDATE SKIP LOCKED
+    SELECT id, endpoint_id, run_at FROM deliveries WHERE id = scanned.id AND ${UNFINISHED_DELIVERY} AND run_at <= $1::bigint FOR UPDATE SKIP LOCKED
   ) d
   WHERE NOT (scanned.endpoint_id = ANY((SELECT full_ids FROM fair)::text[]))
   ORDER BY scanned.run_at
@@ -53,8 +52,8 @@ head AS MATERIALIZED (
 ),
 fresh AS MATERIALIZED (
   SELECT id, endpoint_id, run_at FROM deliveries
-  WHERE ${ACTIVE} AND run_at <= $1::bigint
-    AND (SELECT coalesce(min(run_at) <= $1::bigint - ${BACKLOG_AGE_MS}, false) FROM deliveries WHERE ${ACTIVE} AND run_at <= $1::bigint)
+  WHERE ${UNFINISHED_DELIVERY} AND run_at <= $1::bigint
+    AND (SELECT coalesce(min(run_at) <= $1::bigint - ${BACKLOG_AGE_MS}, false) FROM deliveries WHERE ${UNFINISHED_DELIVERY} AND run_at <= $1::bigint)
   ORDER BY run_at DESC LIMIT $3::int
   FOR UPDATE SKIP LOCKED
 ),
@@ -73,7 +72,7 @@ chosen AS MATERIALIZED (
 ),
 borrowed AS MATERIALIZED (
   SELECT id, run_at FROM deliveries
-  WHERE ${ACTIVE} AND run_at <= $1::bigint AND id NOT IN (SELECT id FROM chosen)
+  WHERE ${UNFINISHED_DELIVERY} AND run_at <= $1::bigint AND id NOT IN (SELECT id FROM chosen)
   ORDER BY run_at
   LIMIT (
     SELECT CASE WHEN cardinality(full_ids) > 0 OR (SELECT count(*) FROM candidates) > (SELECT count(*) FROM chosen)

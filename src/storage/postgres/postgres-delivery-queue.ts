@@ -5,13 +5,12 @@ import { announceLogWriter } from './postgres-log-stream.ts';
 import type { AttemptPartitions } from './postgres-partitions.ts';
 import { ATTEMPT_COLUMN_LIST, ATTEMPT_COLUMN_TYPES, ATTEMPT_COLUMNS, attemptValues, columnsOf } from './postgres-rows.ts';
 import { searchVector } from './postgres-search.ts';
+import { UNFINISHED_DELIVERY } from '../sql/columns.ts';
 
 // The worker's side of storage: claim due deliveries under a lease (one statement, in
 // postgres-claim.ts), give them back, record outcomes.
 
 export { claimDueDeliveries } from './postgres-claim.ts';
-
-const ACTIVE = `status IN ('queued', 'pending_retry', 'delivering')`;
 
 /** Puts claimed deliveries back as they were, due at `runAt`; no attempt is counted. */
 export async function releaseDeliveries(db: PostgresDatabase, releases: Array<{ deliveryId: string; runAt: number }>): Promise<void> {
@@ -165,7 +164,7 @@ function rounds(outcomes: AttemptOutcome[]): AttemptOutcome[][] {
 
 /** The earliest due time or lease end among unfinished deliveries. */
 export async function nextRunAt(db: PostgresDatabase): Promise<number | null> {
-  const row = await db.get(`SELECT MIN(run_at) AS next FROM deliveries WHERE ${ACTIVE}`);
+  const row = await db.get(`SELECT MIN(run_at) AS next FROM deliveries WHERE ${UNFINISHED_DELIVERY}`);
   return row?.next === null || row?.next === undefined ? null : Number(row.next);
 }
 
@@ -175,7 +174,7 @@ export async function queueDepth(db: PostgresDatabase, nowMs: number): Promise<{
     `SELECT COUNT(*) FILTER (WHERE run_at <= ?::bigint) AS due,
             COUNT(*) FILTER (WHERE run_at > ?::bigint) AS scheduled,
             MIN(run_at) FILTER (WHERE run_at <= ?::bigint) AS oldest
-     FROM deliveries WHERE ${ACTIVE} AND status <> 'delivering'`,
+     FROM deliveries WHERE ${UNFINISHED_DELIVERY} AND status <> 'delivering'`,
     [nowMs, nowMs, nowMs],
   );
   return { due: Number(row?.due ?? 0), scheduled: Number(row?.scheduled ?? 0), oldestDueAt: row?.oldest == null ? null : Number(row.oldest) };

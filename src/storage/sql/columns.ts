@@ -3,6 +3,12 @@ import type { AttemptSortField, DeliverySortField, EndpointSortField } from '../
 
 // Column lists, sortable columns and endpoint values, the same for every SQL backend.
 
+/**
+ * Deliveries not finished: due, waiting for a retry, or leased to an attempt (an ended lease is due
+ * again). The predicate of both backends' partial `deliveries_due` index, so queries use it as it stands.
+ */
+export const UNFINISHED_DELIVERY = `status IN ('queued', 'pending_retry', 'delivering')`;
+
 export const ENDPOINT_COLUMNS =
   'id, workspace_id, url, description, event_types, method, headers, secret, previous_secret, previous_secret_expires_at, enabled, disabled_reason, timeout_ms, max_attempts, rate_limit_per_s, metadata, created_at, updated_at';
 

@@ -3,11 +3,10 @@ import type { AttemptOutcome, ClaimedDelivery, HealthChanges } from '../storage.
 import type { SqliteDatabase, SqlValue } from './sqlite-database.ts';
 import { RollupTally } from './sqlite-rollup-tally.ts';
 import { ATTEMPT_COLUMNS, ENDPOINT_COLUMNS, attemptValues, toDelivery, toEndpoint } from './sqlite-rows.ts';
+import { UNFINISHED_DELIVERY } from '../sql/columns.ts';
 import { BACKLOG_AGE_MS, FAIR_SCAN_ROWS, borrowRoom, chooseFairly, endpointsAtShare, fairShare, freshLaneSize, withFreshLane } from '../sql/fair-claim.ts';
 
 // The worker's side of storage: claim due deliveries under a lease, give them back, record outcomes.
-
-const ACTIVE = `status IN ('queued', 'pending_retry', 'delivering')`;
 
 /**
  * Claims up to `limit` due deliveries (oldest due first) and loads what sending them needs.
@@ -28,21 +27,21 @@ export function claimDueDeliveries(db: SqliteDatabase, nowMs: number, limit: num
     // Looking past them is bounded (FAIR_SCAN_ROWS), so a huge backlog of one endpoint cannot make every claim slow.
     const fullKey = JSON.stringify(full);
     let candidates = (full.length === 0
-      ? db.all(`SELECT id, endpoint_id FROM deliveries WHERE ${ACTIVE} AND run_at <= ? ORDER BY run_at LIMIT ?`, [nowMs, limit * 2])
+      ? db.all(`SELECT id, endpoint_id FROM deliveries WHERE ${UNFINISHED_DELIVERY} AND run_at <= ? ORDER BY run_at LIMIT ?`, [nowMs, limit * 2])
       : memo.foundNothingPast(fullKey, nowMs)
         ? []
         : db.all(
-          `SELECT id, endpoint_id FROM (SELECT id, endpoint_id, run_at FROM deliveries WHERE ${ACTIVE} AND run_at <= ? ORDER BY run_at LIMIT ?)
+          `SELECT id, endpoint_id FROM (SELECT id, endpoint_id, run_at FROM deliveries WHERE ${UNFINISHED_DELIVERY} AND run_at <= ? ORDER BY run_at LIMIT ?)
            WHERE endpoint_id NOT IN (SELECT value FROM json_each(?)) ORDER BY run_at LIMIT ?`,
           [nowMs, FAIR_SCAN_ROWS, fullKey, limit * 2],
         )
     ).map((row) => ({ id: String(row.id), endpointId: String(row.endpoint_id) }));
     if (full.length > 0 && candidates.length === 0) memo.rememberNothingPast(fullKey, nowMs);
-    const oldest = Number(db.get(`SELECT MIN(run_at) AS at FROM deliveries WHERE ${ACTIVE} AND run_at <= ?`, [nowMs])?.at ?? nowMs);
+    const oldest = Number(db.get(`SELECT MIN(run_at) AS at FROM deliveries WHERE ${UNFINISHED_DELIVERY} AND run_at <= ?`, [nowMs])?.at ?? nowMs);
     if (oldest <= nowMs - BACKLOG_AGE_MS) {
       // A backlog: the newest due deliveries get a lane of their own (fair-claim.ts).
       const fresh = db.all(
-        `SELECT id, endpoint_id FROM deliveries WHERE ${ACTIVE} AND run_at <= ? ORDER BY run_at DESC LIMIT ?`,
+        `SELECT id, endpoint_id FROM deliveries WHERE ${UNFINISHED_DELIVERY} AND run_at <= ? ORDER BY run_at DESC LIMIT ?`,
         [nowMs, freshLaneSize(limit)],
       ).map((row) => ({ id: String(row.id), endpointId: String(row.endpoint_id) }));
       candidates = withFreshLane(fresh, candidates);
@@ -52,7 +51,7 @@ export function claimDueDeliveries(db: SqliteDatabase, nowMs: number, limit: num
     if (room > 0 && (full.length > 0 || candidates.length > due.length)) {
       // Endpoints at their share may borrow slots nobody else wants, as long as a share stays free.
       const chosen = new Set(due);
-      const more = db.all(`SELECT id FROM deliveries WHERE ${ACTIVE} AND run_at <= ? ORDER BY run_at LIMIT ?`, [nowMs, due.length + room])
+      const more = db.all(`SELECT id FROM deliveries WHERE ${UNFINISHED_DELIVERY} AND run_at <= ? ORDER BY run_at LIMIT ?`, [nowMs, due.length + room])
         .map((row) => String(row.id)).filter((id) => !chosen.has(id)).slice(0, room);
       due = [...due, ...more];
     }
@@ -243,7 +242,7 @@ function recordHealth(db: SqliteDatabase, outcome: AttemptOutcome, changes: Heal
 
 /** The earliest due time or lease end among unfinished deliveries. */
 export function nextRunAt(db: SqliteDatabase): number | null {
-  const row = db.get(`SELECT MIN(run_at) AS next FROM deliveries WHERE ${ACTIVE}`);
+  const row = db.get(`SELECT MIN(run_at) AS next FROM deliveries WHERE ${UNFINISHED_DELIVERY}`);
   return row?.next === null || row?.next === undefined ? null : Number(row.next);
 }
 
@@ -253,7 +252,7 @@ export function queueDepth(db: SqliteDatabase, nowMs: number): { due: number; sc
     `SELECT SUM(CASE WHEN run_at <= ? THEN 1 ELSE 0 END) AS due,
             SUM(CASE WHEN run_at > ? THEN 1 ELSE 0 END) AS scheduled,
             MIN(CASE WHEN run_at <= ? THEN run_at END) AS oldest
-     FROM deliveries WHERE ${ACTIVE} AND status <> 'delivering'`,
+     FROM deliveries WHERE ${UNFINISHED_DELIVERY} AND status <> 'delivering'`,
     [nowMs, nowMs, nowMs],
   );
   return { due: Number(row?.due ?? 0), scheduled: Number(row?.scheduled ?? 0), oldestDueAt: row?.oldest == null ? null : Number(row.oldest) };
