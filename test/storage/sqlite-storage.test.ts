@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { DatabaseSync } from 'node:sqlite';
-import { SqliteDatabase } from '../../src/storage/sqlite/sqlite-database.ts';
+import { PAGE_BYTES, SqliteDatabase } from '../../src/storage/sqlite/sqlite-database.ts';
 import { SqliteStorage } from '../../src/storage/sqlite/sqlite-storage.ts';
 import { newId } from '../../src/domain/ids.ts';
 import type { EndpointRecord } from '../../src/storage/records.ts';
@@ -53,6 +53,38 @@ describe('SQLite file settings', () => {
       assert.equal(database.get('PRAGMA busy_timeout')?.timeout, 5000);
     } finally {
       database.close();
+    }
+  });
+
+  test('a new file gets 8 KiB pages; a file made with 4 KiB pages keeps them and opens as before', async () => {
+    const fresh = new SqliteStorage(join(root, 'pages-new', 'herald.db'));
+    await fresh.migrate();
+    await fresh.close();
+    const freshDb = new DatabaseSync(join(root, 'pages-new', 'herald.db'), { readOnly: true });
+    assert.equal(freshDb.prepare('PRAGMA page_size').get()?.page_size, PAGE_BYTES);
+    assert.equal(PAGE_BYTES, 8192);
+    freshDb.close();
+
+    // A database made by an earlier Herald (SQLite's default 4 KiB): still opened, migrated and written.
+    const path = join(root, 'pages-old', 'herald.db');
+    mkdirSync(join(root, 'pages-old'));
+    const old = new DatabaseSync(path);
+    old.exec('PRAGMA page_size = 4096');
+    old.exec('PRAGMA journal_mode = WAL');
+    old.exec('CREATE TABLE earlier (x)');
+    old.close();
+    const storage = new SqliteStorage(path);
+    await storage.migrate();
+    const { workspaceId, endpoint } = await seedWorkspace(storage);
+    await publishOne(storage, workspaceId, endpoint);
+    await storage.close();
+    const oldDb = new DatabaseSync(path, { readOnly: true });
+    try {
+      assert.equal(oldDb.prepare('PRAGMA page_size').get()?.page_size, 4096);
+      assert.equal(oldDb.prepare('SELECT COUNT(*) AS n FROM deliveries').get()?.n, 1);
+      assert.equal(oldDb.prepare('PRAGMA integrity_check').get()?.integrity_check, 'ok');
+    } finally {
+      oldDb.close();
     }
   });
 

@@ -8,6 +8,8 @@ export type SqlValue = string | number | null;
 export type SqlRow = Record<string, SqlValue>;
 
 const MIGRATIONS_DIR = join(import.meta.dirname, 'migrations');
+/** The page size of a new database file. */
+export const PAGE_BYTES = 8192;
 
 /**
  * One SQLite connection with its prepared statements cached by SQL text.
@@ -26,6 +28,10 @@ export class SqliteDatabase {
     this.db = new DatabaseSync(path);
     // First: setting the journal mode takes a lock, which a closing connection's upkeep thread may still hold.
     this.db.exec('PRAGMA busy_timeout = 5000');
+    // 8 KiB pages for a new file (an existing one keeps its size; WAL mode fixes it). Every page a commit
+    // changes goes to the WAL in two write calls, so fewer, larger pages make the log's writes cheaper:
+    // a batch of 1,000 events took 33–36 µs of CPU per event instead of 37–42 (bench scenario 6, 3 pairs).
+    this.db.exec(`PRAGMA page_size = ${PAGE_BYTES}`);
     this.db.exec('PRAGMA journal_mode = WAL');
     // NORMAL in WAL mode: a commit survives a process crash (kill -9); only a power loss may drop the last commits.
     this.db.exec('PRAGMA synchronous = NORMAL');
