@@ -43,7 +43,27 @@ describe('SQLite file settings', () => {
     await storage.close();
   });
 
-  test("Herald's connection uses synchronous = NORMAL, foreign keys and a busy timeout", () => {
+  test('close ends the upkeep thread before the connection: the file is whole and alone, and opens read-only at once', async () => {
+    const path = join(root, 'close-with-upkeep', 'herald.db');
+    const storage = new SqliteStorage(path);
+    await storage.migrate();
+    const { workspaceId, endpoint } = await seedWorkspace(storage);
+    await publishOne(storage, workspaceId, endpoint);
+    // The upkeep thread starts within a second of the WAL changing; give it time to be running.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await storage.close();
+    // The last connection to close checkpoints the WAL into the file and removes it: that must be ours,
+    // not a thread still ending after close returned (a reader opened then was refused: database is locked).
+    assert.equal(existsSync(`${path}-wal`), false, 'the -wal file is gone once close has returned');
+    const reader = new DatabaseSync(path, { readOnly: true });
+    try {
+      assert.equal(reader.prepare('SELECT COUNT(*) AS n FROM deliveries').get()?.n, 1);
+    } finally {
+      reader.close();
+    }
+  });
+
+  test("Herald's connection uses synchronous = NORMAL, foreign keys and a busy timeout", async () => {
     // synchronous is a per-connection setting, so it is read on the connection SqliteStorage opens.
     const database = new SqliteDatabase(join(root, 'pragmas', 'herald.db'));
     try {
@@ -52,7 +72,7 @@ describe('SQLite file settings', () => {
       assert.equal(database.get('PRAGMA foreign_keys')?.foreign_keys, 1);
       assert.equal(database.get('PRAGMA busy_timeout')?.timeout, 5000);
     } finally {
-      database.close();
+      await database.close();
     }
   });
 

@@ -167,10 +167,17 @@ export class SqliteDatabase {
     }
   }
 
-  close(): void {
-    if (this.#group.length > 0 && this.db.isOpen) this.#commitGroup(); // what callers were promised is written first
-    void this.#checkpointer?.close();
+  /**
+   * Ends the upkeep thread, then closes the connection. In that order: the last connection to close
+   * checkpoints the WAL into the file and removes it, so once this settles the file is whole and no
+   * thread of ours still holds it (a thread ending after close returned left a reader opening the file
+   * refused with "database is locked"). A connection without an upkeep thread closes synchronously.
+   */
+  async close(): Promise<void> {
+    const checkpointer = this.#checkpointer;
     this.#checkpointer = null;
+    if (checkpointer) await checkpointer.close();
+    if (this.#group.length > 0 && this.db.isOpen) this.#commitGroup(); // what callers were promised is written first
     this.#statements.clear();
     if (this.db.isOpen) this.db.close();
   }

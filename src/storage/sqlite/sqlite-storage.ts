@@ -66,7 +66,7 @@ export class SqliteStorage implements Storage {
 
   async close(): Promise<void> {
     await this.#purger?.close();
-    this.#db.close();
+    await this.#db.close();
   }
 
   async getSetting(name: string): Promise<string | null> {
