@@ -1,8 +1,11 @@
 import { invalidRequest } from '../domain/app-error.ts';
 import { formatDuration } from '../domain/durations.ts';
 import { DELIVERY_STATUSES, type DeliveryStatus } from '../domain/statuses.ts';
+import { LATENCY_PERCENTILES, percentile } from '../domain/percentile.ts';
 import type { AttemptStatsRaw } from '../storage/storage.ts';
 import type { ServiceContext } from './context.ts';
+
+export { percentile } from '../domain/percentile.ts';
 
 /** The bucket sizes a default is rounded up to: 1m, 5m, 15m, 1h, 6h, 1d. */
 export const BUCKET_STEPS_MS = [60_000, 300_000, 900_000, 3_600_000, 21_600_000, 86_400_000] as const;
@@ -55,25 +58,6 @@ export interface StatsRequest {
   since: number;
   until: number;
   bucketMs?: number;
-}
-
-/**
- * The nearest-rank percentile of a distribution given as `{durationMs, count}` pairs sorted by
- * `durationMs`: with N values in all, the value at rank `ceil(p/100 · N)` (1-based, at least 1) of
- * the sorted values. It is always one of the values (never interpolated); p100 is the maximum and
- * p0 the minimum. Exact, however the values repeat. Returns null when N is 0.
- */
-export function percentile(sorted: ReadonlyArray<{ durationMs: number; count: number }>, p: number): number | null {
-  const total = sorted.reduce((sum, entry) => sum + entry.count, 0);
-  if (total === 0) return null;
-  // p · N first: for a whole p that product is exact, so a rank such as 7 is not lifted to 8 by 0.07 · 100.
-  const rank = Math.max(1, Math.ceil((p * total) / 100));
-  let seen = 0;
-  for (const entry of sorted) {
-    seen += entry.count;
-    if (seen >= rank) return entry.durationMs;
-  }
-  return sorted.at(-1)?.durationMs ?? null;
 }
 
 /**
@@ -137,7 +121,7 @@ export function summarise(raw: AttemptStatsRaw, window: { since: number; until: 
   );
   const succeeded = series.reduce((sum, point) => sum + point.succeeded, 0);
   const failed = series.reduce((sum, point) => sum + point.failed, 0);
-  const [p50, p95, p99, max] = [50, 95, 99, 100].map((p) => percentile(raw.durations, p) ?? undefined);
+  const [p50, p95, p99, max] = LATENCY_PERCENTILES.map((p) => percentile(raw.durations, p) ?? undefined);
   return {
     ...window,
     deliveries: { ...deliveries, total: Object.values(raw.deliveriesByStatus).reduce((sum, n) => sum + n, 0) },

@@ -125,7 +125,11 @@ export interface StreamedAttempt {
 /** Aggregates of the log over a window, for `/stats`. */
 export interface AttemptStatsRaw {
   deliveriesByStatus: Record<string, number>;
-  /** duration_ms → number of attempts: exact percentiles come from this. */
+  /**
+   * The latency distribution, sorted by durationMs: the exact values at the ranks of every
+   * LATENCY_PERCENTILES (domain/percentile.ts); a backend may merge other stretches of it into one
+   * entry (counted at its lowest value), so percentiles other than those are not to be read from it.
+   */
   durations: Array<{ durationMs: number; count: number }>;
   byStatusClass: Record<string, number>;
   byErrorCode: Record<string, number>;

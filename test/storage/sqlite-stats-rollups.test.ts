@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { after, before, describe, test } from 'node:test';
 import { generateLog, type GeneratedLog } from '../../bench/generate-log.ts';
+import { LATENCY_PERCENTILES, percentile } from '../../src/domain/percentile.ts';
 import { foldStats } from '../../src/storage/sql/attempt-stats.ts';
+import { latencyBand } from '../../src/storage/sqlite/sqlite-stats.ts';
 import { SqliteStorage } from '../../src/storage/sqlite/sqlite-storage.ts';
 import { outcomeFor } from './fixtures.ts';
 import type { AttemptStatsRaw, StatsQuery } from '../../src/storage/storage.ts';
@@ -34,14 +36,18 @@ function oracle(db: DatabaseSync, query: StatsQuery): AttemptStatsRaw {
   return foldStats(query, deliveries, groups, durations);
 }
 
-/** AttemptStatsRaw with its maps in a stable order, for deepEqual. */
+/**
+ * AttemptStatsRaw with its maps in a stable order, for deepEqual. Of the latency distribution, what its
+ * contract keeps exact: the number of attempts and the value at each reported percentile's rank.
+ */
 function normalised(stats: AttemptStatsRaw) {
   const sorted = (record: Record<string, number>) => Object.fromEntries(Object.entries(record).filter(([, n]) => n !== 0).sort());
   return {
     deliveriesByStatus: sorted(stats.deliveriesByStatus),
     byStatusClass: sorted(stats.byStatusClass),
     byErrorCode: sorted(stats.byErrorCode),
-    durations: stats.durations,
+    attemptsWithLatency: stats.durations.reduce((sum, entry) => sum + entry.count, 0),
+    latency: LATENCY_PERCENTILES.map((p) => percentile(stats.durations, p)),
     series: stats.series,
   };
 }
@@ -114,7 +120,7 @@ describe('SQLite stats rollups', () => {
     for (const query of windows()) {
       const answer = normalised(await storage.attemptStats(query));
       assert.deepEqual(answer, normalised(oracle(raw, query)), `${label}: ${JSON.stringify(query)}`);
-      checked += answer.durations.reduce((sum, entry) => sum + entry.count, 0);
+      checked += answer.attemptsWithLatency;
     }
     return checked;
   }
@@ -161,6 +167,40 @@ describe('SQLite stats rollups', () => {
       assert.deepEqual(dump(db), fromWrites);
     } finally {
       db.close();
+    }
+  });
+
+  test("migration 012's backfill of the latency bands sums the exact latency rollups as the writes kept them", () => {
+    const dump = (db: DatabaseSync) => db.prepare('SELECT * FROM latency_band_rollups WHERE n <> 0 ORDER BY 1, 2, 3, 4').all();
+    const copy = join(dir, 'backfill-012.db');
+    raw.exec(`VACUUM INTO '${copy}'`);
+    const db = new DatabaseSync(copy);
+    try {
+      const migration = readFileSync(new URL('../../src/storage/sqlite/migrations/012-latency-band-rollups.sql', import.meta.url), 'utf8');
+      const backfill = migration.slice(migration.indexOf('INSERT INTO latency_band_rollups'));
+      const fromWrites = dump(db);
+      assert.ok(new Set(fromWrites.map((row) => row.band_ms)).size > 16, 'the writes kept bands above the exact ones under 16 ms');
+      db.exec('DELETE FROM latency_band_rollups');
+      db.exec(backfill);
+      assert.deepEqual(dump(db), fromWrites);
+    } finally {
+      db.close();
+    }
+  });
+
+  test('a latency band holds its own lowest value and is at most a quarter of it wide; SQL agrees with the write path', () => {
+    const bandSql = raw.prepare(
+      'SELECT CASE WHEN ?1 < 16 THEN ?1 ELSE ?1 - ?1 % (1 << (CAST(log2(?1) AS INTEGER) - 2)) END AS band',
+    );
+    const values = [...Array.from({ length: 5000 }, (_, i) => i), 8191, 8192, 8193, 30_000, 65_535, 65_536, 2 ** 31 - 1];
+    let previous = -1;
+    for (const ms of values) {
+      const band = latencyBand(ms);
+      assert.equal(Number((bandSql.get(BigInt(ms)) as { band: number }).band), band, `SQL band of ${ms}`);
+      assert.ok(band <= ms && latencyBand(band) === band, `${ms} is in the band named ${band}`);
+      assert.ok(ms < 16 ? band === ms : ms - band < band / 4, `the band of ${ms} (${band}) is at most a quarter wide`);
+      assert.ok(band >= previous, 'bands grow with the duration');
+      previous = band;
     }
   });
 

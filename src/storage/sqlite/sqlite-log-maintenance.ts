@@ -23,6 +23,7 @@ const ROLLUPS = [
   ['attempt_rollups', 'minute', 'workspace_id, endpoint_id, minute, status, http_class, error_code'],
   ['attempt_hour_rollups', 'hour', 'workspace_id, endpoint_id, hour, status'],
   ['latency_rollups', 'hour', 'workspace_id, endpoint_id, hour, duration_ms'],
+  ['latency_band_rollups', 'hour', 'workspace_id, endpoint_id, hour, band_ms'],
   ['delivery_rollups', 'minute', 'workspace_id, endpoint_id, minute, status'],
 ] as const;
 

@@ -1,8 +1,8 @@
 import type { SqliteDatabase, SqlRow, SqlValue } from './sqlite-database.ts';
-import { HOUR_MS, MINUTE_MS } from './sqlite-stats.ts';
+import { HOUR_MS, MINUTE_MS, latencyBand } from './sqlite-stats.ts';
 
-// The stats rollups of migrations 006 and 011 (attempt_rollups, attempt_hour_rollups, latency_rollups,
-// delivery_rollups), kept by the writes themselves: a write path tallies what it changed and adds the
+// The stats rollups of migrations 006, 011 and 012 (attempt_rollups, attempt_hour_rollups, latency_rollups,
+// latency_band_rollups, delivery_rollups), kept by the writes themselves: a write path tallies what it changed and adds the
 // sums in the same transaction.
 // Triggers did this row by row until migration 010: 8 rollup rows written per delivered attempt (~95 µs
 // of the ~400 µs of SQLite work per delivery); a batch of 64 outcomes to one endpoint now writes ~10.
@@ -27,6 +27,7 @@ export class RollupTally {
   readonly #attempts = new Map<string, { key: SqlValue[]; n: number }>();
   readonly #attemptHours = new Map<string, { key: SqlValue[]; n: number }>();
   readonly #latencies = new Map<string, { key: SqlValue[]; n: number }>();
+  readonly #latencyBands = new Map<string, { key: SqlValue[]; n: number }>();
   readonly #deliveries = new Map<string, { key: SqlValue[]; n: number }>();
 
   attempt(attempt: TalliedAttempt): void {
@@ -40,7 +41,11 @@ export class RollupTally {
     }
     // Attempts that never reached the network say nothing of latency.
     if (errorCode === 'ENDPOINT_DISABLED') return;
-    for (const scope of ['', attempt.endpointId]) add(this.#latencies, [attempt.workspaceId, scope, hour, attempt.durationMs], 1);
+    const band = latencyBand(attempt.durationMs);
+    for (const scope of ['', attempt.endpointId]) {
+      add(this.#latencies, [attempt.workspaceId, scope, hour, attempt.durationMs], 1);
+      add(this.#latencyBands, [attempt.workspaceId, scope, hour, band], 1);
+    }
   }
 
   /** A delivery (its row's workspace_id, endpoint_id, created_at) went from status `from` (null: it is new) to `to`. */
@@ -59,6 +64,7 @@ export class RollupTally {
     writeSums(db, this.#attempts, UPSERT_ATTEMPTS);
     writeSums(db, this.#attemptHours, UPSERT_ATTEMPT_HOURS);
     writeSums(db, this.#latencies, UPSERT_LATENCIES);
+    writeSums(db, this.#latencyBands, UPSERT_LATENCY_BANDS);
     writeSums(db, this.#deliveries, UPSERT_DELIVERIES);
   }
 }
@@ -68,6 +74,7 @@ const upsert = (table: string, columns: string[]): string =>
 const UPSERT_ATTEMPTS = upsert('attempt_rollups', ['workspace_id', 'endpoint_id', 'minute', 'status', 'http_class', 'error_code']);
 const UPSERT_ATTEMPT_HOURS = upsert('attempt_hour_rollups', ['workspace_id', 'endpoint_id', 'hour', 'status']);
 const UPSERT_LATENCIES = upsert('latency_rollups', ['workspace_id', 'endpoint_id', 'hour', 'duration_ms']);
+const UPSERT_LATENCY_BANDS = upsert('latency_band_rollups', ['workspace_id', 'endpoint_id', 'hour', 'band_ms']);
 const UPSERT_DELIVERIES = upsert('delivery_rollups', ['workspace_id', 'endpoint_id', 'minute', 'status']);
 
 /** Upserts each non-zero sum (its key, in the statement's column order, then n), then empties `sums`. */
