@@ -17,17 +17,33 @@ export function statsWindow(query: StatsQuery): { sql: string; params: Array<str
  * attempts by duration_ms (sorted).
  */
 export function foldStats(query: StatsQuery, deliveryRows: Row[], groupRows: Row[], durationRows: Row[]): AttemptStatsRaw {
+  return foldStatsParts(query, { deliveryRows, seriesRows: groupRows, outcomeRows: groupRows, durationRows });
+}
+
+/**
+ * Folds grouped results that were read apart: deliveries by status (`status, n`); attempts by bucket
+ * and outcome for the series (`bucket, status, n`); attempts by HTTP status class and error code
+ * (`class, error_code, n`); attempts by duration_ms (sorted). Rows may repeat a group: they are summed.
+ */
+export function foldStatsParts(
+  query: StatsQuery,
+  parts: { deliveryRows: Row[]; seriesRows: Row[]; outcomeRows: Row[]; durationRows: Row[] },
+): AttemptStatsRaw {
   const deliveriesByStatus: Record<string, number> = {};
-  for (const row of deliveryRows) deliveriesByStatus[String(row.status)] = (deliveriesByStatus[String(row.status)] ?? 0) + Number(row.n);
+  for (const row of parts.deliveryRows) deliveriesByStatus[String(row.status)] = (deliveriesByStatus[String(row.status)] ?? 0) + Number(row.n);
 
   const byStatusClass: Record<string, number> = {};
   const byErrorCode: Record<string, number> = {};
-  const buckets = new Map<number, { succeeded: number; failed: number }>();
-  for (const row of groupRows) {
+  for (const row of parts.outcomeRows) {
     const n = Number(row.n);
     const klass = Number(row.class) === 0 ? 'none' : `${Number(row.class)}xx`;
     byStatusClass[klass] = (byStatusClass[klass] ?? 0) + n;
     if (row.error_code !== null && row.error_code !== undefined) byErrorCode[String(row.error_code)] = (byErrorCode[String(row.error_code)] ?? 0) + n;
+  }
+
+  const buckets = new Map<number, { succeeded: number; failed: number }>();
+  for (const row of parts.seriesRows) {
+    const n = Number(row.n);
     const bucket = Math.floor(Number(row.bucket));
     const counts = buckets.get(bucket) ?? { succeeded: 0, failed: 0 };
     if (row.status === 'succeeded') counts.succeeded += n;
@@ -35,7 +51,7 @@ export function foldStats(query: StatsQuery, deliveryRows: Row[], groupRows: Row
     buckets.set(bucket, counts);
   }
 
-  const durations = durationRows.map((row) => ({ durationMs: Number(row.duration_ms), count: Number(row.n) }));
+  const durations = parts.durationRows.map((row) => ({ durationMs: Number(row.duration_ms), count: Number(row.n) }));
   const series = [...buckets.entries()]
     .sort(([a], [b]) => a - b)
     .map(([bucket, counts]) => ({ bucketStart: query.since + bucket * query.bucketMs, ...counts }));

@@ -21,10 +21,11 @@ export function latestAttemptSeq(db: SqliteDatabase): number {
 /** The stats rollup tables: name, time column, primary key. */
 const ROLLUPS = [
   ['attempt_rollups', 'minute', 'workspace_id, endpoint_id, minute, status, http_class, error_code'],
-  ['attempt_hour_rollups', 'hour', 'workspace_id, endpoint_id, hour, status'],
+  ['attempt_hour_rollups', 'hour', 'workspace_id, endpoint_id, hour, status, http_class, error_code'],
   ['latency_rollups', 'hour', 'workspace_id, endpoint_id, hour, duration_ms'],
   ['latency_band_rollups', 'hour', 'workspace_id, endpoint_id, hour, band_ms'],
   ['delivery_rollups', 'minute', 'workspace_id, endpoint_id, minute, status'],
+  ['delivery_hour_rollups', 'hour', 'workspace_id, endpoint_id, hour, status'],
 ] as const;
 
 /** Queues a manual attempt of each delivery now, or right after the attempt in flight. */

@@ -1,8 +1,8 @@
 import type { SqliteDatabase, SqlRow, SqlValue } from './sqlite-database.ts';
 import { HOUR_MS, MINUTE_MS, latencyBand } from './sqlite-stats.ts';
 
-// The stats rollups of migrations 006, 011 and 012 (attempt_rollups, attempt_hour_rollups, latency_rollups,
-// latency_band_rollups, delivery_rollups), kept by the writes themselves: a write path tallies what it changed and adds the
+// The stats rollups of migrations 006, 011, 012 and 013 (attempt_rollups, attempt_hour_rollups, latency_rollups,
+// latency_band_rollups, delivery_rollups, delivery_hour_rollups), kept by the writes themselves: a write path tallies what it changed and adds the
 // sums in the same transaction.
 // Triggers did this row by row until migration 010: 8 rollup rows written per delivered attempt (~95 µs
 // of the ~400 µs of SQLite work per delivery); a batch of 64 outcomes to one endpoint now writes ~10.
@@ -29,6 +29,7 @@ export class RollupTally {
   readonly #latencies = new Map<string, { key: SqlValue[]; n: number }>();
   readonly #latencyBands = new Map<string, { key: SqlValue[]; n: number }>();
   readonly #deliveries = new Map<string, { key: SqlValue[]; n: number }>();
+  readonly #deliveryHours = new Map<string, { key: SqlValue[]; n: number }>();
 
   attempt(attempt: TalliedAttempt): void {
     const minute = Math.floor(attempt.createdAt / MINUTE_MS) * MINUTE_MS;
@@ -37,7 +38,7 @@ export class RollupTally {
     const hour = Math.floor(attempt.createdAt / HOUR_MS) * HOUR_MS;
     for (const scope of ['', attempt.endpointId]) {
       add(this.#attempts, [attempt.workspaceId, scope, minute, attempt.status, httpClass, errorCode], 1);
-      add(this.#attemptHours, [attempt.workspaceId, scope, hour, attempt.status], 1);
+      add(this.#attemptHours, [attempt.workspaceId, scope, hour, attempt.status, httpClass, errorCode], 1);
     }
     // Attempts that never reached the network say nothing of latency.
     if (errorCode === 'ENDPOINT_DISABLED') return;
@@ -53,9 +54,12 @@ export class RollupTally {
     if (from === to) return;
     const workspaceId = String(delivery.workspace_id);
     const minute = Math.floor(Number(delivery.created_at) / MINUTE_MS) * MINUTE_MS;
+    const hour = Math.floor(Number(delivery.created_at) / HOUR_MS) * HOUR_MS;
     for (const scope of ['', String(delivery.endpoint_id)]) {
       if (from !== null) add(this.#deliveries, [workspaceId, scope, minute, from], -1);
       add(this.#deliveries, [workspaceId, scope, minute, to], 1);
+      if (from !== null) add(this.#deliveryHours, [workspaceId, scope, hour, from], -1);
+      add(this.#deliveryHours, [workspaceId, scope, hour, to], 1);
     }
   }
 
@@ -66,16 +70,18 @@ export class RollupTally {
     writeSums(db, this.#latencies, UPSERT_LATENCIES);
     writeSums(db, this.#latencyBands, UPSERT_LATENCY_BANDS);
     writeSums(db, this.#deliveries, UPSERT_DELIVERIES);
+    writeSums(db, this.#deliveryHours, UPSERT_DELIVERY_HOURS);
   }
 }
 
 const upsert = (table: string, columns: string[]): string =>
   `INSERT INTO ${table} (${columns.join(', ')}, n) VALUES (${[...columns, 'n'].map(() => '?').join(', ')}) ON CONFLICT DO UPDATE SET n = n + excluded.n`;
 const UPSERT_ATTEMPTS = upsert('attempt_rollups', ['workspace_id', 'endpoint_id', 'minute', 'status', 'http_class', 'error_code']);
-const UPSERT_ATTEMPT_HOURS = upsert('attempt_hour_rollups', ['workspace_id', 'endpoint_id', 'hour', 'status']);
+const UPSERT_ATTEMPT_HOURS = upsert('attempt_hour_rollups', ['workspace_id', 'endpoint_id', 'hour', 'status', 'http_class', 'error_code']);
 const UPSERT_LATENCIES = upsert('latency_rollups', ['workspace_id', 'endpoint_id', 'hour', 'duration_ms']);
 const UPSERT_LATENCY_BANDS = upsert('latency_band_rollups', ['workspace_id', 'endpoint_id', 'hour', 'band_ms']);
 const UPSERT_DELIVERIES = upsert('delivery_rollups', ['workspace_id', 'endpoint_id', 'minute', 'status']);
+const UPSERT_DELIVERY_HOURS = upsert('delivery_hour_rollups', ['workspace_id', 'endpoint_id', 'hour', 'status']);
 
 /** Upserts each non-zero sum (its key, in the statement's column order, then n), then empties `sums`. */
 function writeSums(db: SqliteDatabase, sums: Map<string, { key: SqlValue[]; n: number }>, sql: string): void {

@@ -1,6 +1,6 @@
 import { LATENCY_PERCENTILES, percentileRank } from '../../domain/percentile.ts';
 import type { AttemptFilters, AttemptStatsRaw, StatsQuery } from '../storage.ts';
-import { foldStats, statsWindow } from '../sql/attempt-stats.ts';
+import { foldStatsParts, statsWindow } from '../sql/attempt-stats.ts';
 import type { SqliteDatabase, SqlRow } from './sqlite-database.ts';
 
 // `/stats` on SQLite. The rollup tables (migrations 006, 011, 012; kept exact by the write paths)
@@ -14,40 +14,59 @@ export const HOUR_MS = 3_600_000;
 type Span = { from: number; to: number };
 
 /**
- * Counts by delivery status, attempts by bucket × outcome × class × code, and the exact latency
- * distribution of `[since, until)`. The series' buckets start at `since`, so the minute rollups can
- * answer them only when `since` and the bucket are whole minutes; other windows read the log alone.
+ * Counts by delivery status, attempts by bucket × outcome and by class × code, and the exact latency
+ * percentiles of `[since, until)`. Counts come from the hour rollups for the window's whole hours, the
+ * minute rollups for the whole minutes around them, and the log for the rest. The series' buckets start
+ * at `since`, so the minute rollups can answer them only when `since` and the bucket are whole minutes;
+ * other windows read the log for every count.
  */
 export function attemptStats(db: SqliteDatabase, query: StatsQuery): AttemptStatsRaw {
   const scope = query.endpointId ?? '';
   const window: Span = { from: query.since, to: query.until };
   const minuteAligned = query.since % MINUTE_MS === 0 && query.bucketMs % MINUTE_MS === 0;
   const minutes = minuteAligned ? wholeUnits(window, MINUTE_MS) : null;
-  const hours = wholeUnits(window, HOUR_MS);
+  const countHours = minutes && wholeUnits(minutes, HOUR_MS);
+  const rollup = (sql: string, unit: Span) => db.all(sql, [query.workspaceId, scope, unit.from, unit.to]);
 
-  const deliveries: SqlRow[] = [];
-  const groups: SqlRow[] = [];
+  const deliveryRows: SqlRow[] = [];
+  const seriesRows: SqlRow[] = [];
+  const outcomeRows: SqlRow[] = [];
+  if (countHours) {
+    deliveryRows.push(...rollup(`SELECT status, SUM(n) AS n FROM delivery_hour_rollups ${IN_HOURS} GROUP BY status`, countHours));
+    outcomeRows.push(...rollup(`SELECT ${OUTCOME_COLUMNS} FROM attempt_hour_rollups ${IN_HOURS} GROUP BY class, error_code`, countHours));
+  }
   if (minutes) {
-    deliveries.push(...db.all(
-      `SELECT status, SUM(n) AS n FROM delivery_rollups
-       WHERE workspace_id = ? AND endpoint_id = ? AND minute >= ? AND minute < ? GROUP BY status`,
-      [query.workspaceId, scope, minutes.from, minutes.to],
-    ));
-    groups.push(...db.all(
-      `SELECT (minute - CAST(? AS INTEGER)) / CAST(? AS INTEGER) AS bucket, status, http_class AS class, NULLIF(error_code, '') AS error_code, SUM(n) AS n
-       FROM attempt_rollups WHERE workspace_id = ? AND endpoint_id = ? AND minute >= ? AND minute < ?
-       GROUP BY bucket, status, class, error_code`,
-      [query.since, query.bucketMs, query.workspaceId, scope, minutes.from, minutes.to],
-    ));
+    for (const span of edges(minutes, countHours)) {
+      deliveryRows.push(...rollup(`SELECT status, SUM(n) AS n FROM delivery_rollups ${IN_MINUTES} GROUP BY status`, span));
+      outcomeRows.push(...rollup(`SELECT ${OUTCOME_COLUMNS} FROM attempt_rollups ${IN_MINUTES} GROUP BY class, error_code`, span));
+    }
+    // Grouped by minute, the primary key's order, the rows stream without a sort (grouped by bucket they
+    // took twice as long); the minutes are then summed into buckets here.
+    for (const row of rollup(
+      `SELECT minute, SUM(CASE status WHEN 'succeeded' THEN n ELSE 0 END) AS succeeded, SUM(n) AS n
+       FROM attempt_rollups ${IN_MINUTES} GROUP BY minute`,
+      minutes,
+    )) {
+      const bucket = Math.floor((Number(row.minute) - query.since) / query.bucketMs);
+      seriesRows.push({ bucket, status: 'succeeded', n: Number(row.succeeded) }, { bucket, status: 'failed', n: Number(row.n) - Number(row.succeeded) });
+    }
   }
   for (const span of edges(window, minutes)) {
-    deliveries.push(...rawDeliveries(db, query, span));
-    groups.push(...rawGroups(db, query, span));
+    deliveryRows.push(...rawDeliveries(db, query, span));
+    const groups = rawGroups(db, query, span);
+    seriesRows.push(...groups);
+    outcomeRows.push(...groups);
   }
 
-  const durationRows = hours ? latencyFromBands(db, query, window, hours) : exactDurations(db, query, [window]);
-  return foldStats(query, deliveries, groups, durationRows);
+  const hours = wholeUnits(window, HOUR_MS);
+  const durationRows = hours ? latencyFromBands(db, query, window, hours) : exactDurations(db, query, window);
+  return foldStatsParts(query, { deliveryRows, seriesRows, outcomeRows, durationRows });
 }
+
+/** The scope and unit range of a rollup read. */
+const IN_HOURS = 'WHERE workspace_id = ? AND endpoint_id = ? AND hour >= ? AND hour < ?';
+const IN_MINUTES = 'WHERE workspace_id = ? AND endpoint_id = ? AND minute >= ? AND minute < ?';
+const OUTCOME_COLUMNS = "http_class AS class, NULLIF(error_code, '') AS error_code, SUM(n) AS n";
 
 /**
  * The latency band of a duration, named by its lowest value: every ms below 16 is a band of its own;
@@ -65,15 +84,39 @@ function bandWidth(durationMs: number): number {
 }
 
 /**
- * The latency distribution of the window, exact at the rank of every reported percentile: the band
- * rollups of the whole hours and the log's exact durations at the edges give each band's count; the
- * bands that hold a percentile's rank (three or four of ~30 an hour) are then read exactly from the
- * hour rollups, and every other band is one entry at its lowest value. Cumulative counts are kept, so
- * the nearest rank lands on the same value as in the full distribution.
+ * The latency distribution of the window, exact at the rank of every reported percentile. Each band's
+ * count comes from the band rollups of the hours read and the log's exact durations at the window's
+ * ends; the bands that hold a percentile's rank (three or four of ~30 an hour) are then read exactly
+ * from the hour rollups, and every other band is one entry at its lowest value. Cumulative counts are
+ * kept, so the nearest rank lands on the same value as in the full distribution.
+ *
+ * A partial hour at an end of the window is read from the log, or, when the part of that hour outside
+ * the window holds fewer attempts, as the whole hour's rollups minus that part (read from the log): the
+ * last 24 h up to now then reads at most half an hour of the log instead of a whole one.
  */
-function latencyFromBands(db: SqliteDatabase, query: StatsQuery, window: Span, hours: Span): SqlRow[] {
+function latencyFromBands(db: SqliteDatabase, query: StatsQuery, window: Span, whole: Span): SqlRow[] {
   const scope = query.endpointId ?? '';
-  const edgeRows = exactDurations(db, query, edges(window, hours));
+  const hours = { ...whole };
+  const logged: Array<{ span: Span; sign: 1 | -1 }> = [];
+  const ends = [
+    { hour: whole.from - HOUR_MS, inside: { from: window.from, to: whole.from }, outside: { from: whole.from - HOUR_MS, to: window.from } },
+    { hour: whole.to, inside: { from: whole.to, to: window.to }, outside: { from: window.to, to: whole.to + HOUR_MS } },
+  ];
+  for (const { hour, inside, outside } of ends) {
+    if (inside.from >= inside.to) continue;
+    if (attemptsAbout(db, query, outside) < attemptsAbout(db, query, inside) && hourFullyKept(db, query, hour)) {
+      hours.from = Math.min(hours.from, hour);
+      hours.to = Math.max(hours.to, hour + HOUR_MS);
+      logged.push({ span: outside, sign: -1 });
+    } else {
+      logged.push({ span: inside, sign: 1 });
+    }
+  }
+  const edgeRows: Array<{ durationMs: number; n: number }> = [];
+  for (const { span, sign } of logged) {
+    for (const row of rawDurations(db, query, span)) edgeRows.push({ durationMs: Number(row.duration_ms), n: sign * Number(row.n) });
+  }
+
   const bands = new Map<number, number>();
   const addToBand = (band: number, n: number) => bands.set(band, (bands.get(band) ?? 0) + n);
   for (const row of db.all(
@@ -81,9 +124,9 @@ function latencyFromBands(db: SqliteDatabase, query: StatsQuery, window: Span, h
      WHERE workspace_id = ? AND endpoint_id = ? AND hour >= ? AND hour < ? GROUP BY band_ms`,
     [query.workspaceId, scope, hours.from, hours.to],
   )) addToBand(Number(row.band_ms), Number(row.n));
-  for (const row of edgeRows) addToBand(latencyBand(Number(row.duration_ms)), Number(row.n));
+  for (const { durationMs, n } of edgeRows) addToBand(latencyBand(durationMs), n);
 
-  const sorted = [...bands.entries()].sort(([a], [b]) => a - b);
+  const sorted = [...bands.entries()].filter(([, n]) => n !== 0).sort(([a], [b]) => a - b);
   const total = sorted.reduce((sum, [, n]) => sum + n, 0);
   const ranks = LATENCY_PERCENTILES.map((p) => percentileRank(p, total));
   const rows: SqlRow[] = [];
@@ -97,7 +140,7 @@ function latencyFromBands(db: SqliteDatabase, query: StatsQuery, window: Span, h
     }
     const exact = new Map<number, number>();
     const addExact = (duration: number, count: number) => exact.set(duration, (exact.get(duration) ?? 0) + count);
-    // One seek per hour of the window (the hours come from a recursive CTE), then a range of durations.
+    // One seek per hour (the hours come from a recursive CTE), then a range of durations.
     // CROSS JOIN keeps the hours outside: otherwise the planner reads the scope's rows of every hour kept.
     // INDEXED BY names the primary key (SQLite's name for it), which holds n: the planner took the
     // hour index and looked each row up again (for a busy band, 1.95 → 0.84 ms).
@@ -108,19 +151,34 @@ function latencyFromBands(db: SqliteDatabase, query: StatsQuery, window: Span, h
          ON r.workspace_id = ? AND r.endpoint_id = ? AND r.hour = hours.hour AND r.duration_ms >= ? AND r.duration_ms < ?`,
       [hours.from, hours.to, query.workspaceId, scope, band, band + bandWidth(band)],
     )) addExact(Number(row.duration_ms), Number(row.n));
-    for (const row of edgeRows) if (latencyBand(Number(row.duration_ms)) === band) addExact(Number(row.duration_ms), Number(row.n));
-    for (const [duration_ms, count] of [...exact.entries()].sort(([a], [b]) => a - b)) rows.push({ duration_ms, n: count });
+    for (const { durationMs, n: count } of edgeRows) if (latencyBand(durationMs) === band) addExact(durationMs, count);
+    for (const [duration_ms, count] of [...exact.entries()].sort(([a], [b]) => a - b)) if (count !== 0) rows.push({ duration_ms, n: count });
   }
   return rows;
 }
 
-/** The exact durations of the log's attempts in `spans`, summed and sorted. */
-function exactDurations(db: SqliteDatabase, query: StatsQuery, spans: Span[]): SqlRow[] {
-  const durations = new Map<number, number>();
-  for (const span of spans) {
-    for (const row of rawDurations(db, query, span)) durations.set(Number(row.duration_ms), (durations.get(Number(row.duration_ms)) ?? 0) + Number(row.n));
-  }
-  return [...durations.entries()].sort(([a], [b]) => a - b).map(([duration_ms, n]) => ({ duration_ms, n }));
+/** About how many attempts of the scope started in `span`: its minutes' rollups, partial minutes whole. */
+function attemptsAbout(db: SqliteDatabase, query: StatsQuery, span: Span): number {
+  const from = Math.floor(span.from / MINUTE_MS) * MINUTE_MS;
+  return Number(db.get(
+    'SELECT COALESCE(SUM(n), 0) AS n FROM attempt_rollups WHERE workspace_id = ? AND endpoint_id = ? AND minute >= ? AND minute < ?',
+    [query.workspaceId, query.endpointId ?? '', from, span.to],
+  )?.n ?? 0);
+}
+
+/**
+ * Whether the log still holds every attempt of the scope in the hour starting at `hour`, so that its
+ * rollups minus the log's part of it is exact. Retention deletes the oldest entries first: an older
+ * entry still there means none of that hour is gone.
+ */
+function hourFullyKept(db: SqliteDatabase, query: StatsQuery, hour: number): boolean {
+  const { sql: window, params } = statsWindow(spanQuery(query, { from: 0, to: hour }));
+  return db.get(`SELECT 1 AS kept FROM attempts WHERE ${window} LIMIT 1`, params) !== undefined;
+}
+
+/** The exact durations of the log's attempts in `span`, sorted. */
+function exactDurations(db: SqliteDatabase, query: StatsQuery, span: Span): SqlRow[] {
+  return rawDurations(db, query, span).sort((a, b) => Number(a.duration_ms) - Number(b.duration_ms));
 }
 
 /** The whole `unit`s inside the window (an endless one: up to Infinity), or null when there are none. */
