@@ -137,6 +137,15 @@ describe('SQLite file settings', () => {
   });
 });
 
+/** Queued deliveries around T0 as `/stats` reads them: from the hour rollups, and from the minute rollups. */
+async function queuedInRollups(storage: SqliteStorage, workspaceId: string): Promise<{ hours: number; minutes: number }> {
+  const hour = Math.floor(T0 / 3_600_000) * 3_600_000;
+  const minute = Math.floor(T0 / 60_000) * 60_000;
+  const queued = async (since: number, until: number) =>
+    (await storage.attemptStats({ workspaceId, since, until, bucketMs: 60_000 })).deliveriesByStatus.queued ?? 0;
+  return { hours: await queued(hour - 3_600_000, hour + 7_200_000), minutes: await queued(minute - 60_000, minute + 120_000) };
+}
+
 describe('SQLite group commit', () => {
   test('publishes of one turn share a COMMIT; one that fails is undone alone and the others are written', async () => {
     const storage = await openSqlite();
@@ -155,7 +164,18 @@ describe('SQLite group commit', () => {
     assert.ok(await storage.getEvent(workspaceId, last.event.id));
     assert.equal(await storage.getDelivery(workspaceId, clash.deliveries[0]!.id), null, "the failed publish's delivery was rolled back with it");
     const stats = await storage.countDeliveries({ workspaceId });
-    assert.equal(stats, 2, 'two deliveries, counted from the rollups too');
+    assert.equal(stats, 2, 'two deliveries');
+    // The failed publish's rollup counts were rolled back with it.
+    assert.deepEqual(await queuedInRollups(storage, workspaceId), { hours: 2, minutes: 2 });
+    await storage.close();
+  });
+
+  test('the rollups count every publish of a group, and only once', async () => {
+    const storage = await openSqlite();
+    const { workspaceId, endpoint } = await seedWorkspace(storage);
+    await Promise.all(Array.from({ length: 20 }, (_, i) => storage.publishEvents(workspaceId, [newEvent(workspaceId, [endpoint]), ...(i % 2 ? [newEvent(workspaceId, [endpoint])] : [])], null)));
+    await storage.publishEvents(workspaceId, [newEvent(workspaceId, [endpoint])], null); // a group of its own
+    assert.deepEqual(await queuedInRollups(storage, workspaceId), { hours: 31, minutes: 31 });
     await storage.close();
   });
 

@@ -1,9 +1,9 @@
 import type { SqliteDatabase, SqlRow, SqlValue } from './sqlite-database.ts';
 import { HOUR_MS, MINUTE_MS, latencyBand } from './sqlite-stats.ts';
 
-// The stats rollups of migrations 006, 011, 012 and 013 (attempt_rollups, attempt_hour_rollups, latency_rollups,
-// latency_band_rollups, delivery_rollups, delivery_hour_rollups), kept by the writes themselves: a write path tallies what it changed and adds the
-// sums in the same transaction.
+// The stats rollups of migrations 006, 011, 012 and 013 (attempt_rollups, attempt_hour_rollups,
+// latency_rollups, latency_band_rollups, delivery_rollups, delivery_hour_rollups), kept by the writes
+// themselves: a write path tallies what it changed and adds the sums in the same transaction.
 // Triggers did this row by row until migration 010: 8 rollup rows written per delivered attempt (~95 µs
 // of the ~400 µs of SQLite work per delivery); a batch of 64 outcomes to one endpoint now writes ~10.
 
@@ -19,34 +19,31 @@ export interface TalliedAttempt {
 }
 
 
+type Sums = Map<string, { key: SqlValue[]; n: number }>;
+
 /**
  * Sums of rollup changes, written with {@link RollupTally.write} inside the transaction that made them.
  * Every count goes to the endpoint's rows and to the workspace's (`endpoint_id = ''`), as the stats read them.
+ * Only the finest grain is summed per change (minute counts, exact latency per hour); the hour counts and
+ * latency bands are summed from those sums when written, so they cost nothing per delivery.
  */
 export class RollupTally {
-  readonly #attempts = new Map<string, { key: SqlValue[]; n: number }>();
-  readonly #attemptHours = new Map<string, { key: SqlValue[]; n: number }>();
-  readonly #latencies = new Map<string, { key: SqlValue[]; n: number }>();
-  readonly #latencyBands = new Map<string, { key: SqlValue[]; n: number }>();
-  readonly #deliveries = new Map<string, { key: SqlValue[]; n: number }>();
-  readonly #deliveryHours = new Map<string, { key: SqlValue[]; n: number }>();
+  /** (workspace, endpoint, minute, status, http_class, error_code) */
+  readonly #attempts: Sums = new Map();
+  /** (workspace, endpoint, hour, duration_ms) */
+  readonly #latencies: Sums = new Map();
+  /** (workspace, endpoint, minute, status) */
+  readonly #deliveries: Sums = new Map();
 
   attempt(attempt: TalliedAttempt): void {
     const minute = Math.floor(attempt.createdAt / MINUTE_MS) * MINUTE_MS;
     const httpClass = Math.trunc((attempt.httpStatus ?? 0) / 100);
     const errorCode = attempt.errorCode ?? '';
-    const hour = Math.floor(attempt.createdAt / HOUR_MS) * HOUR_MS;
-    for (const scope of ['', attempt.endpointId]) {
-      add(this.#attempts, [attempt.workspaceId, scope, minute, attempt.status, httpClass, errorCode], 1);
-      add(this.#attemptHours, [attempt.workspaceId, scope, hour, attempt.status, httpClass, errorCode], 1);
-    }
+    for (const scope of ['', attempt.endpointId]) add(this.#attempts, [attempt.workspaceId, scope, minute, attempt.status, httpClass, errorCode], 1);
     // Attempts that never reached the network say nothing of latency.
     if (errorCode === 'ENDPOINT_DISABLED') return;
-    const band = latencyBand(attempt.durationMs);
-    for (const scope of ['', attempt.endpointId]) {
-      add(this.#latencies, [attempt.workspaceId, scope, hour, attempt.durationMs], 1);
-      add(this.#latencyBands, [attempt.workspaceId, scope, hour, band], 1);
-    }
+    const hour = Math.floor(attempt.createdAt / HOUR_MS) * HOUR_MS;
+    for (const scope of ['', attempt.endpointId]) add(this.#latencies, [attempt.workspaceId, scope, hour, attempt.durationMs], 1);
   }
 
   /** A delivery (its row's workspace_id, endpoint_id, created_at) went from status `from` (null: it is new) to `to`. */
@@ -54,24 +51,29 @@ export class RollupTally {
     if (from === to) return;
     const workspaceId = String(delivery.workspace_id);
     const minute = Math.floor(Number(delivery.created_at) / MINUTE_MS) * MINUTE_MS;
-    const hour = Math.floor(Number(delivery.created_at) / HOUR_MS) * HOUR_MS;
     for (const scope of ['', String(delivery.endpoint_id)]) {
       if (from !== null) add(this.#deliveries, [workspaceId, scope, minute, from], -1);
       add(this.#deliveries, [workspaceId, scope, minute, to], 1);
-      if (from !== null) add(this.#deliveryHours, [workspaceId, scope, hour, from], -1);
-      add(this.#deliveryHours, [workspaceId, scope, hour, to], 1);
     }
   }
 
   /** Adds the sums to the rollup tables (call inside the transaction of the writes tallied) and empties the tally. */
   write(db: SqliteDatabase): void {
+    const hourOf = (minute: SqlValue) => Math.floor(Number(minute) / HOUR_MS) * HOUR_MS;
+    writeSums(db, coarser(this.#attempts, ([ws, scope, minute, ...rest]) => [ws!, scope!, hourOf(minute!), ...rest]), UPSERT_ATTEMPT_HOURS);
     writeSums(db, this.#attempts, UPSERT_ATTEMPTS);
-    writeSums(db, this.#attemptHours, UPSERT_ATTEMPT_HOURS);
+    writeSums(db, coarser(this.#latencies, ([ws, scope, hour, duration]) => [ws!, scope!, hour!, latencyBand(Number(duration))]), UPSERT_LATENCY_BANDS);
     writeSums(db, this.#latencies, UPSERT_LATENCIES);
-    writeSums(db, this.#latencyBands, UPSERT_LATENCY_BANDS);
+    writeSums(db, coarser(this.#deliveries, ([ws, scope, minute, status]) => [ws!, scope!, hourOf(minute!), status!]), UPSERT_DELIVERY_HOURS);
     writeSums(db, this.#deliveries, UPSERT_DELIVERIES);
-    writeSums(db, this.#deliveryHours, UPSERT_DELIVERY_HOURS);
   }
+}
+
+/** The sums again at a coarser grain: `coarse` maps a key to its coarser key. */
+function coarser(sums: Sums, coarse: (key: SqlValue[]) => SqlValue[]): Sums {
+  const result: Sums = new Map();
+  for (const { key, n } of sums.values()) add(result, coarse(key), n);
+  return result;
 }
 
 const upsert = (table: string, columns: string[]): string =>
@@ -84,12 +86,12 @@ const UPSERT_DELIVERIES = upsert('delivery_rollups', ['workspace_id', 'endpoint_
 const UPSERT_DELIVERY_HOURS = upsert('delivery_hour_rollups', ['workspace_id', 'endpoint_id', 'hour', 'status']);
 
 /** Upserts each non-zero sum (its key, in the statement's column order, then n), then empties `sums`. */
-function writeSums(db: SqliteDatabase, sums: Map<string, { key: SqlValue[]; n: number }>, sql: string): void {
+function writeSums(db: SqliteDatabase, sums: Sums, sql: string): void {
   for (const { key, n } of sums.values()) if (n !== 0) db.run(sql, [...key, n]);
   sums.clear();
 }
 
-function add(sums: Map<string, { key: SqlValue[]; n: number }>, key: SqlValue[], n: number): void {
+function add(sums: Sums, key: SqlValue[], n: number): void {
   const id = key.join('\u0000');
   const entry = sums.get(id);
   if (entry) entry.n += n;
