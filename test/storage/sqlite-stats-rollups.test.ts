@@ -132,64 +132,54 @@ describe('SQLite stats rollups', () => {
     assert.ok(seen > 2_000, `the windows held real data (${seen} attempts in all)`);
   });
 
-  test("the migration's backfill of an existing log gives the same rollups as the writes kept", () => {
-    const keys = { attempt_rollups: '1, 2, 3, 4, 5, 6', latency_rollups: '1, 2, 3, 4', delivery_rollups: '1, 2, 3, 4' };
-    const tables = Object.keys(keys) as Array<keyof typeof keys>;
-    const dump = (db: DatabaseSync) => tables.map((table) => db.prepare(`SELECT * FROM ${table} WHERE n <> 0 ORDER BY ${keys[table]}`).all());
-    const copy = join(dir, 'backfill.db');
+  /**
+   * Rollup rows as the writes kept them, and as a migration's backfill rebuilds them: in a copy of the
+   * log, `tables` (name → ORDER BY) are emptied and the backfill (`backfillOf` the migration's SQL) is run.
+   */
+  function backfilled(migrationFile: string, backfillOf: (sql: string) => string, tables: Record<string, string>) {
+    const dump = (db: DatabaseSync) => Object.entries(tables).map(([table, key]) => db.prepare(`SELECT * FROM ${table} WHERE n <> 0 ORDER BY ${key}`).all());
+    const copy = join(dir, `backfill-${migrationFile}.db`);
     raw.exec(`VACUUM INTO '${copy}'`);
     const db = new DatabaseSync(copy);
     try {
-      const migration = readFileSync(new URL('../../src/storage/sqlite/migrations/006-stats-rollups.sql', import.meta.url), 'utf8');
-      const backfill = migration.slice(migration.indexOf('-- Backfill'), migration.indexOf('-- Retention deletes rollups'));
-      assert.match(backfill, /INSERT INTO latency_rollups/);
+      const backfill = backfillOf(readFileSync(new URL(`../../src/storage/sqlite/migrations/${migrationFile}`, import.meta.url), 'utf8'));
       const fromWrites = dump(db);
-      for (const table of tables) db.exec(`DELETE FROM ${table}`);
+      for (const table of Object.keys(tables)) db.exec(`DELETE FROM ${table}`);
       db.exec(backfill);
-      assert.deepEqual(dump(db), fromWrites);
+      return { fromWrites, fromBackfill: dump(db) };
     } finally {
       db.close();
     }
+  }
+
+  test("the migration's backfill of an existing log gives the same rollups as the writes kept", () => {
+    const { fromWrites, fromBackfill } = backfilled(
+      '006-stats-rollups.sql',
+      (sql) => sql.slice(sql.indexOf('-- Backfill'), sql.indexOf('-- Retention deletes rollups')),
+      { attempt_rollups: '1, 2, 3, 4, 5, 6', latency_rollups: '1, 2, 3, 4', delivery_rollups: '1, 2, 3, 4' },
+    );
+    assert.ok(fromWrites.every((rows) => rows.length > 0), 'the writes kept rollups of every kind');
+    assert.deepEqual(fromBackfill, fromWrites);
   });
 
   test("migration 013's backfill of the hour rollups sums the minute rollups as the writes kept them", () => {
-    const dumps = {
-      attempt_hour_rollups: 'SELECT * FROM attempt_hour_rollups WHERE n <> 0 ORDER BY 1, 2, 3, 4, 5, 6',
-      delivery_hour_rollups: 'SELECT * FROM delivery_hour_rollups WHERE n <> 0 ORDER BY 1, 2, 3, 4',
-    };
-    const dump = (db: DatabaseSync) => Object.values(dumps).map((sql) => db.prepare(sql).all());
-    const copy = join(dir, 'backfill-013.db');
-    raw.exec(`VACUUM INTO '${copy}'`);
-    const db = new DatabaseSync(copy);
-    try {
-      const migration = readFileSync(new URL('../../src/storage/sqlite/migrations/013-hour-rollups-for-stats.sql', import.meta.url), 'utf8');
-      const backfill = migration.slice(migration.indexOf('INSERT INTO attempt_hour_rollups'));
-      const fromWrites = dump(db);
-      assert.ok(fromWrites.every((rows) => rows.length > 24), 'the writes kept hour rollups of both kinds');
-      for (const table of Object.keys(dumps)) db.exec(`DELETE FROM ${table}`);
-      db.exec(backfill);
-      assert.deepEqual(dump(db), fromWrites);
-    } finally {
-      db.close();
-    }
+    const { fromWrites, fromBackfill } = backfilled(
+      '013-hour-rollups-for-stats.sql',
+      (sql) => sql.slice(sql.indexOf('INSERT INTO attempt_hour_rollups')),
+      { attempt_hour_rollups: '1, 2, 3, 4, 5, 6', delivery_hour_rollups: '1, 2, 3, 4' },
+    );
+    assert.ok(fromWrites.every((rows) => rows.length > 24), 'the writes kept hour rollups of both kinds');
+    assert.deepEqual(fromBackfill, fromWrites);
   });
 
   test("migration 012's backfill of the latency bands sums the exact latency rollups as the writes kept them", () => {
-    const dump = (db: DatabaseSync) => db.prepare('SELECT * FROM latency_band_rollups WHERE n <> 0 ORDER BY 1, 2, 3, 4').all();
-    const copy = join(dir, 'backfill-012.db');
-    raw.exec(`VACUUM INTO '${copy}'`);
-    const db = new DatabaseSync(copy);
-    try {
-      const migration = readFileSync(new URL('../../src/storage/sqlite/migrations/012-latency-band-rollups.sql', import.meta.url), 'utf8');
-      const backfill = migration.slice(migration.indexOf('INSERT INTO latency_band_rollups'));
-      const fromWrites = dump(db);
-      assert.ok(new Set(fromWrites.map((row) => row.band_ms)).size > 16, 'the writes kept bands above the exact ones under 16 ms');
-      db.exec('DELETE FROM latency_band_rollups');
-      db.exec(backfill);
-      assert.deepEqual(dump(db), fromWrites);
-    } finally {
-      db.close();
-    }
+    const { fromWrites, fromBackfill } = backfilled(
+      '012-latency-band-rollups.sql',
+      (sql) => sql.slice(sql.indexOf('INSERT INTO latency_band_rollups')),
+      { latency_band_rollups: '1, 2, 3, 4' },
+    );
+    assert.ok(new Set(fromWrites[0]!.map((row) => row.band_ms)).size > 16, 'the writes kept bands above the exact ones under 16 ms');
+    assert.deepEqual(fromBackfill, fromWrites);
   });
 
   test('a latency band holds its own lowest value and is at most a quarter of it wide; SQL agrees with the write path', () => {
