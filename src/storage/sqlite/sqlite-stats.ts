@@ -3,11 +3,11 @@ import type { AttemptFilters, AttemptStatsRaw, StatsQuery } from '../storage.ts'
 import { foldStatsParts, statsWindow } from '../sql/attempt-stats.ts';
 import type { SqliteDatabase, SqlRow } from './sqlite-database.ts';
 
-// `/stats` on SQLite. The rollup tables (migrations 006, 011, 012; kept exact by the write paths)
-// answer the whole minutes (counts) and whole hours (latency) of a window; the log itself answers only
-// the edges, so a 24 h window reads a few thousand rollup rows instead of every attempt in it.
+// `/stats` on SQLite. The rollup tables (migrations 006, 011, 012, 013; kept exact by the write paths)
+// answer the whole hours and minutes of a window; the log itself answers only the edges, so a 24 h
+// window reads ~2,000 rollup rows instead of every attempt in it.
 
-/** The grains of the rollup tables (migration 006): counts per minute, latency per hour. */
+/** The grains of the rollup tables: counts per minute and per hour, latency per hour. */
 export const MINUTE_MS = 60_000;
 export const HOUR_MS = 3_600_000;
 
