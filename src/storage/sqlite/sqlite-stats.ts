@@ -25,7 +25,8 @@ export function attemptStats(db: SqliteDatabase, query: StatsQuery): AttemptStat
   const window: Span = { from: query.since, to: query.until };
   const minuteAligned = query.since % MINUTE_MS === 0 && query.bucketMs % MINUTE_MS === 0;
   const minutes = minuteAligned ? wholeUnits(window, MINUTE_MS) : null;
-  const countHours = minutes && wholeUnits(minutes, HOUR_MS);
+  const hours = wholeUnits(window, HOUR_MS); // hour boundaries are minute boundaries: the whole minutes hold them
+  const countHours = minutes ? hours : null;
   const rollup = (sql: string, unit: Span) => db.all(sql, [query.workspaceId, scope, unit.from, unit.to]);
 
   const deliveryRows: SqlRow[] = [];
@@ -58,7 +59,6 @@ export function attemptStats(db: SqliteDatabase, query: StatsQuery): AttemptStat
     outcomeRows.push(...groups);
   }
 
-  const hours = wholeUnits(window, HOUR_MS);
   const durationRows = hours ? latencyFromBands(db, query, window, hours) : exactDurations(db, query, window);
   return foldStatsParts(query, { deliveryRows, seriesRows, outcomeRows, durationRows });
 }
@@ -120,8 +120,7 @@ function latencyFromBands(db: SqliteDatabase, query: StatsQuery, window: Span, w
   const bands = new Map<number, number>();
   const addToBand = (band: number, n: number) => bands.set(band, (bands.get(band) ?? 0) + n);
   for (const row of db.all(
-    `SELECT band_ms, SUM(n) AS n FROM latency_band_rollups
-     WHERE workspace_id = ? AND endpoint_id = ? AND hour >= ? AND hour < ? GROUP BY band_ms`,
+    `SELECT band_ms, SUM(n) AS n FROM latency_band_rollups ${IN_HOURS} GROUP BY band_ms`,
     [query.workspaceId, scope, hours.from, hours.to],
   )) addToBand(Number(row.band_ms), Number(row.n));
   for (const { durationMs, n } of edgeRows) addToBand(latencyBand(durationMs), n);
@@ -161,7 +160,7 @@ function latencyFromBands(db: SqliteDatabase, query: StatsQuery, window: Span, w
 function attemptsAbout(db: SqliteDatabase, query: StatsQuery, span: Span): number {
   const from = Math.floor(span.from / MINUTE_MS) * MINUTE_MS;
   return Number(db.get(
-    'SELECT COALESCE(SUM(n), 0) AS n FROM attempt_rollups WHERE workspace_id = ? AND endpoint_id = ? AND minute >= ? AND minute < ?',
+    `SELECT COALESCE(SUM(n), 0) AS n FROM attempt_rollups ${IN_MINUTES}`,
     [query.workspaceId, query.endpointId ?? '', from, span.to],
   )?.n ?? 0);
 }
