@@ -166,7 +166,12 @@ describe('endpoint health', () => {
     const failing = await createEndpoint(api, receiver, '/fail');
     const badOps = await createEndpoint(api, receiver, '/fail?sub=bad-ops', { event_types: ['herald.*'] });
     const goodOps = await createEndpoint(api, receiver, '/ok?sub=good-ops', { event_types: ['herald.endpoint.*', 'herald.delivery.failed_permanent'] });
-    await publish(api, failing.id, { n: 1 });
+    // As in the first test: the second delivery starts 100 ms into the failure streak, so its last attempt
+    // comes past 300 ms. Published together, both deliveries' 7 attempts could all fall within 240–360 ms
+    // (the retries' jitter), and the endpoint was then, now and again, never disabled.
+    const first = await publish(api, failing.id, { n: 1 });
+    await eventually(async () => (await logsOf(api, first.deliveryId)).length > 0);
+    await sleep(100);
     await publish(api, failing.id, { n: 2 });
     await waitForDisabled(api, failing.id);
 
