@@ -24,14 +24,17 @@ export class OutcomeWriter {
   #giveUpAt: number | null = null;
 
   /**
-   * `batchWindowMs` (default 2): how long the first outcome of a batch waits for others; 0 writes
+   * `batchWindowMs` (default 5): how long the first outcome of a batch waits for others; 0 writes
    * what finished in the same event-loop turn. `batchSize` (default 64): a batch this large is written at once.
+   * The wait holds no delivery slot (the worker frees it when the receiver answers), only the moment the
+   * attempt shows in the log; under load it makes batches of ~50 instead of ~25, and each commit costs
+   * ~250 µs however small its batch.
    */
   constructor(storage: Storage, logger: Logger, onWritten: OutcomesListener, options: { batchWindowMs?: number; batchSize?: number } = {}) {
     this.#storage = storage;
     this.#logger = logger;
     this.#onWritten = onWritten;
-    this.#batchWindowMs = options.batchWindowMs ?? 2;
+    this.#batchWindowMs = options.batchWindowMs ?? 5;
     this.#batchSize = options.batchSize ?? 64;
   }
 
@@ -68,7 +71,8 @@ export class OutcomeWriter {
     this.#flushing = this.#writeBatch(batch);
     await this.#flushing;
     this.#flushing = null;
-    if (this.#pending.length > 0) this.#flushSoon(0);
+    // What arrived meanwhile is a new batch, with its own window.
+    if (this.#pending.length > 0) this.#flushSoon(this.#pending.length >= this.#batchSize ? 0 : this.#batchWindowMs);
   }
 
   /**
