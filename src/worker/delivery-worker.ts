@@ -60,6 +60,13 @@ export class DeliveryWorker {
   #inFlight = 0;
   /** Attempts running longer than SLOW_AFTER_MS, moved out of the slots (at most SLOW_POOL_FACTOR × concurrency). */
   #slow = 0;
+  /**
+   * Attempts whose receiver has answered and whose outcome is being written. They hold no slot: a slot
+   * is a request to a receiver, and holding it through the group commit too (up to a few ms under load)
+   * left the main thread idle a quarter of the time at full load, with every slot waiting on the log.
+   * Beyond `concurrency` of them (storage slower than the receivers), claims hold back.
+   */
+  #recording = 0;
   #running = false;
   #loop: Promise<void> | null = null;
   #wakeUp: (() => void) | null = null;
@@ -117,8 +124,9 @@ export class DeliveryWorker {
     const claimBatch = Math.max(1, Math.ceil(concurrency / 4));
     // Free slots the next claim waits for. After a claim that left due work behind (its endpoints hold
     // their fair share: storage's claim), claiming again at every finished attempt would take one
-    // delivery per claim at the full price of a claim; it waits for a batch of finished attempts instead,
-    // or RECLAIM_AFTER_CAPPED_MS, or new work (wake), whichever comes first.
+    // delivery per claim at the full price of a claim; it waits for half the slots' worth of finished
+    // attempts instead (a quarter made twice as many claims of half the size: ~10 % fewer deliveries/s
+    // in bench scenario 2), or RECLAIM_AFTER_CAPPED_MS, or new work (wake), whichever comes first.
     let needFree = 1;
     let claimBy = Infinity;
     let claimFailures = 0;
@@ -130,7 +138,7 @@ export class DeliveryWorker {
       }
       this.#newWork = false;
       let sleepMs = this.#options.pollIntervalMs;
-      const free = concurrency - this.#inFlight;
+      const free = concurrency - this.#inFlight - Math.max(0, this.#recording - concurrency);
       let full = false; // this claim took all it asked for: more may be due at once
       if (free >= needFree) {
         try {
@@ -143,8 +151,8 @@ export class DeliveryWorker {
           if (!full) {
             const next = await this.#nextDue();
             if (next !== null && next <= now) {
-              // Due work left behind: wait for a batch of slots, or a moment.
-              needFree = Math.min(concurrency, concurrency - this.#inFlight + claimBatch);
+              // Due work left behind: wait for two batches of slots, or a moment.
+              needFree = Math.min(concurrency, concurrency - this.#inFlight + 2 * claimBatch);
               claimBy = Date.now() + RECLAIM_AFTER_CAPPED_MS;
             } else if (next !== null) {
               sleepMs = Math.max(0, Math.min(sleepMs, next - clock.now())); // until the next is due
@@ -220,7 +228,7 @@ export class DeliveryWorker {
         this.#nudge();
       }, SLOW_AFTER_MS);
       timer.unref();
-      void this.#attempt(item).finally(() => {
+      void this.#attempt(item).then((outcome) => this.#record(outcome)).finally(() => {
         clearTimeout(timer);
         if (slow) this.#slow -= 1;
         else this.#inFlight -= 1;
@@ -252,7 +260,18 @@ export class DeliveryWorker {
     }
   }
 
-  async #attempt(claimed: ClaimedDelivery): Promise<void> {
+  /** Hands an outcome to the group commit; the attempt's slot is freed meanwhile (see {@link #recording}). */
+  #record(outcome: AttemptOutcome): void {
+    this.#recording += 1;
+    void this.#writer.write(outcome).then(() => {
+      this.#recording -= 1;
+      // Look again: the write may have made work due (a retry), and claims held back may go on.
+      this.#nudge();
+    });
+  }
+
+  /** Sends one claimed delivery (or not: a deleted or disabled endpoint) and decides what comes next. */
+  async #attempt(claimed: ClaimedDelivery): Promise<AttemptOutcome> {
     const { clock, sender, retrySchedule, random } = this.#options;
     let result: AttemptResult;
     const endpoint = claimed.endpoint;
@@ -271,6 +290,6 @@ export class DeliveryWorker {
       const cutoff = outcome.attempt.completedAt - disableAfterMs;
       outcome.disableIfFailingSince = { cutoff, reason: `every attempt failed for ${formatDuration(disableAfterMs)} (HERALD_DISABLE_AFTER)` };
     }
-    await this.#writer.write(outcome);
+    return outcome;
   }
 }
