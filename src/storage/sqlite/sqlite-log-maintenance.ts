@@ -83,13 +83,23 @@ export function requeueFailedDeliveries(
 }
 
 /**
- * One retention batch, each part at most `limit` rows, oldest first: log entries (with their details
- * and search rows), finished deliveries, events left with no delivery, and expired idempotency keys.
- * Unfinished deliveries are never removed.
+ * The rows of `table` created before the cutoff (the first parameter), workspace by workspace and each
+ * workspace's oldest first, through the table's (workspace_id, created_at, id) index (migration 014):
+ * the nested loop yields them in that order, so the ORDER BY costs no sort.
+ */
+const expiredByWorkspace = (table: string, index: string, columns: string, where = ''): string =>
+  `SELECT ${columns} FROM workspaces w CROSS JOIN ${table} t INDEXED BY ${index}
+   WHERE t.workspace_id = w.id AND t.created_at < ? ${where}
+   ORDER BY w.rowid, t.created_at, t.id`;
+
+/**
+ * One retention batch, each part at most `limit` rows, each workspace's oldest first: log entries (with
+ * their details and search rows), finished deliveries, events left with no delivery, and expired
+ * idempotency keys. Unfinished deliveries are never removed.
  */
 export function purgeBatch(db: SqliteDatabase, cutoff: number, idempotencyCutoff: number, limit: number): PurgeCounts {
   return db.transaction(() => {
-    const attempts = db.all('SELECT rowid AS seq, id FROM attempts WHERE created_at < ? ORDER BY created_at LIMIT ?', [cutoff, limit]);
+    const attempts = db.all(`${expiredByWorkspace('attempts', 'attempts_by_workspace', 't.rowid AS seq, t.id')} LIMIT ?`, [cutoff, limit]);
     for (const row of attempts) {
       db.run('DELETE FROM attempt_details WHERE attempt_id = ?', [row.id ?? null]);
       db.run('DELETE FROM attempts_search WHERE rowid = ?', [row.seq ?? null]);
@@ -97,16 +107,16 @@ export function purgeBatch(db: SqliteDatabase, cutoff: number, idempotencyCutoff
     }
     const deliveries = db.run(
       `DELETE FROM deliveries WHERE rowid IN (
-         SELECT rowid FROM deliveries WHERE created_at < ? AND status IN ('succeeded', 'failed_permanent') ORDER BY created_at LIMIT ?)`,
+         ${expiredByWorkspace('deliveries', 'deliveries_by_workspace', 't.rowid', "AND t.status IN ('succeeded', 'failed_permanent')")} LIMIT ?)`,
       [cutoff, limit],
     );
     // Only the oldest expired events are looked at (10 × limit of them): scanning every expired event
     // that still has deliveries, batch after batch, made the purge quadratic (~150 ms a batch on a
     // million entries). An old event whose delivery never finishes holds back at most 10 × limit others.
     const events = db.all(
-      `SELECT id, workspace_id, tags FROM (SELECT id, workspace_id, tags, created_at FROM events WHERE created_at < ? ORDER BY created_at LIMIT ?) e
+      `SELECT id, workspace_id, tags FROM (${expiredByWorkspace('events', 'events_by_workspace', 't.id, t.workspace_id, t.tags')} LIMIT ?) e
        WHERE NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id)
-       ORDER BY created_at LIMIT ?`,
+       LIMIT ?`,
       [cutoff, limit * 10, limit],
     );
     for (const event of events) {
