@@ -110,7 +110,7 @@ export function purgeBatch(db: SqliteDatabase, cutoff: number, idempotencyCutoff
          ${expiredByWorkspace('deliveries', 'deliveries_by_workspace', 't.rowid', "AND t.status IN ('succeeded', 'failed_permanent')")} LIMIT ?)`,
       [cutoff, limit],
     );
-    // Only the oldest expired events are looked at (10 × limit of them): scanning every expired event
+    // Only the first 10 × limit expired events (each workspace's oldest first) are looked at: scanning every expired event
     // that still has deliveries, batch after batch, made the purge quadratic (~150 ms a batch on a
     // million entries). An old event whose delivery never finishes holds back at most 10 × limit others.
     const events = db.all(
