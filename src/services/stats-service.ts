@@ -5,8 +5,6 @@ import { LATENCY_PERCENTILES, percentile } from '../domain/percentile.ts';
 import type { AttemptStatsRaw } from '../storage/storage.ts';
 import type { ServiceContext } from './context.ts';
 
-export { percentile } from '../domain/percentile.ts';
-
 /** The bucket sizes a default is rounded up to: 1m, 5m, 15m, 1h, 6h, 1d. */
 export const BUCKET_STEPS_MS = [60_000, 300_000, 900_000, 3_600_000, 21_600_000, 86_400_000] as const;
 /** A default bucket gives the series at most this many points. */

@@ -3,12 +3,12 @@ import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import fc from 'fast-check';
 import { AppError } from '../../src/domain/app-error.ts';
+import { percentile } from '../../src/domain/percentile.ts';
 import {
   BUCKET_STEPS_MS,
   defaultBucketMs,
   fillSeries,
   MAX_POINTS,
-  percentile,
   resolveBucketMs,
   summarise,
   TARGET_POINTS,

@@ -167,8 +167,8 @@ function attemptsAbout(db: SqliteDatabase, query: StatsQuery, span: Span): numbe
 
 /**
  * Whether the log still holds every attempt of the scope in the hour starting at `hour`, so that its
- * rollups minus the log's part of it is exact. Retention deletes the oldest entries first: an older
- * entry still there means none of that hour is gone.
+ * rollups minus the log's part of it is exact. Retention deletes each workspace's oldest entries first:
+ * an older entry of the scope still there means none of that hour is gone.
  */
 function hourFullyKept(db: SqliteDatabase, query: StatsQuery, hour: number): boolean {
   const { sql: window, params } = statsWindow(spanQuery(query, { from: 0, to: hour }));
@@ -232,9 +232,9 @@ const ROLLUP_COUNTABLE = new Set(['workspaceId', 'endpointId', 'status', 'startT
  * from the log (`countLog`). A workspace's whole log is counted in about a millisecond instead of a
  * scan of every entry. Null when the filters need the log.
  *
- * Retention deletes entries oldest first but rollups only by whole expired units, so the unit that
- * holds the oldest entry left may still count entries already gone: the count starts at that entry,
- * and its unit is read from the log.
+ * Retention deletes each workspace's entries oldest first but rollups only by whole expired units, so
+ * the unit that holds the workspace's oldest entry left may still count entries already gone: the count
+ * starts at that entry, and its unit is read from the log.
  */
 export function countAttemptsFromRollups(
   db: SqliteDatabase,
