@@ -46,6 +46,9 @@ const INSERT_ATTEMPTS = `WITH inserted AS (
 /**
  * A retry requested while the attempt was in flight wins over the computed next state; a
  * succeeded delivery is final (a late outcome from an expired lease is logged, changes nothing).
+ * The ids are given twice, the second time as `d.id = ANY(…)`: with the join alone the planner
+ * estimated a hash join over a sequential scan of `deliveries` (6–8 ms a batch on a 10,000-row table
+ * without fresh statistics), with it the batch's rows are found through the primary key.
  */
 const UPDATE_DELIVERIES = `UPDATE deliveries d SET
     attempt_count = GREATEST(d.attempt_count, o.attempt),
@@ -58,7 +61,7 @@ const UPDATE_DELIVERIES = `UPDATE deliveries d SET
     last_error_code = o.error_code, last_error_message = o.error_message
   FROM unnest(?::text[], ?::integer[], ?::text[], ?::bigint[], ?::bigint[], ?::bigint[], ?::integer[], ?::integer[], ?::text[], ?::text[])
     AS o (id, attempt, status, completed_at, run_at, delivered_at, response_status, response_latency_ms, error_code, error_message)
-  WHERE d.id = o.id AND d.status <> 'succeeded'`;
+  WHERE d.id = o.id AND d.id = ANY(?::text[]) AND d.status <> 'succeeded'`;
 
 /** The last round's UPDATE also sends the NOTIFY (it goes out at commit): one round trip for both. */
 const UPDATE_DELIVERIES_AND_NOTIFY = `WITH updated AS (${UPDATE_DELIVERIES}) SELECT pg_notify(?, '')`;
@@ -132,6 +135,7 @@ export async function writeOutcomes(tx: SqlExecutor, prepared: PreparedOutcomes,
       round.map((o) => o.delivery.responseLatencyMs),
       round.map((o) => o.delivery.lastError?.code ?? null),
       round.map((o) => o.delivery.lastError?.message ?? null),
+      round.map((o) => o.attempt.deliveryId),
       ...(last ? [options.attemptsChannel] : []),
     ]);
   }
