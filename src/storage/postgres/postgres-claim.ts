@@ -2,7 +2,7 @@ import type { ClaimedDelivery } from '../storage.ts';
 import { toStorageError, type PgRow, type PostgresDatabase } from './postgres-database.ts';
 import { DELIVERY_COLUMNS, ENDPOINT_COLUMNS, toDelivery, toEndpoint } from './postgres-rows.ts';
 import { UNFINISHED_DELIVERY } from '../sql/columns.ts';
-import { BACKLOG_AGE_MS, FAIR_SCAN_ROWS, freshLaneSize } from '../sql/fair-claim.ts';
+import { BACKLOG_AGE_MS, FAIR_SCAN_ROWS, freshLaneSize, type ClaimMemo } from '../sql/fair-claim.ts';
 
 // The worker's claim on PostgreSQL: the fair choice of `sql/fair-claim.ts`, the leases and everything
 // sending needs (delivery, payload, endpoint), in one statement and one round trip. Fewer round trips
@@ -26,22 +26,31 @@ const endpointField = (column: string): string => `endpoint.${column}`;
  * - `borrowed`: while a share stays free, the oldest due deliveries of anyone, to fill the claim;
  * - the lease (the endpoint's timeout + margin), then the events' payloads and the endpoints (by
  *   their keys: the statement is planned once, when the tables may still be small).
+ * The look past endpoints at their share is skipped (`scan_rows` 0) while the claim memo says it
+ * found nothing past these same endpoints (`ClaimMemo`); one row always comes back, claims or not,
+ * with what the look saw ("look.*"), for the memo.
  * Placeholders are numbered, not `?`, since each is used several times: $1 now, $2 limit, $3 the
- * fresh lane's size, $4 where leases start (now + margin).
+ * fresh lane's size, $4 where leases start (now + margin), $5 the memo's endpoints (or null).
  */
 const CLAIM = `
 WITH held AS MATERIALIZED (
   SELECT endpoint_id, count(*) AS n FROM deliveries WHERE status = 'delivering' AND run_at > $1::bigint GROUP BY endpoint_id
 ),
 fair AS MATERIALIZED (
-  SELECT share, ARRAY(SELECT endpoint_id FROM held WHERE n >= share) AS full_ids
-  FROM (SELECT greatest(1, ceil(($2::int + coalesce(sum(n), 0)) / 4.0))::int AS share FROM held) total
+  SELECT share, full_ids,
+    CASE WHEN cardinality(full_ids) = 0 THEN NULL
+         WHEN $5::text[] IS NOT NULL AND full_ids @> $5::text[] AND full_ids <@ $5::text[] THEN 0
+         ELSE ${FAIR_SCAN_ROWS} END AS scan_rows
+  FROM (
+    SELECT share, ARRAY(SELECT endpoint_id FROM held WHERE n >= share) AS full_ids
+    FROM (SELECT greatest(1, ceil(($2::int + coalesce(sum(n), 0)) / 4.0))::int AS share FROM held) total
+  ) shares
 ),
 head AS MATERIALIZED (
   SELECT d.id, d.endpoint_id, d.run_at
   FROM (
     SELECT id, endpoint_id, run_at FROM deliveries WHERE ${UNFINISHED_DELIVERY} AND run_at <= $1::bigint ORDER BY run_at
-    LIMIT (SELECT CASE WHEN cardinality(full_ids) = 0 THEN NULL ELSE ${FAIR_SCAN_ROWS} END FROM fair)
+    LIMIT (SELECT scan_rows FROM fair)
   ) scanned
   CROSS JOIN LATERAL (
     SELECT id, endpoint_id, run_at FROM deliveries WHERE id = scanned.id AND ${UNFINISHED_DELIVERY} AND run_at <= $1::bigint FOR UPDATE SKIP LOCKED
@@ -97,12 +106,18 @@ claimed_endpoints AS (
   SELECT ${ENDPOINT_FIELDS.map((column) => `${column} AS "${endpointField(column)}"`).join(', ')}
   FROM endpoints WHERE id = ANY(ARRAY(SELECT endpoint_id FROM claimed)) AND deleted_at IS NULL
 )
-SELECT claimed.*, ev.payload, claimed_endpoints.*
-FROM claimed
-JOIN due ON due.id = claimed.id
-LEFT JOIN events ev ON ev.id = claimed.event_id
-LEFT JOIN claimed_endpoints ON claimed_endpoints."${endpointField('id')}" = claimed.endpoint_id
-ORDER BY due.lane, due.n`;
+SELECT look.*, sent.*
+FROM (
+  SELECT full_ids AS "look.full_ids", scan_rows AS "look.scan_rows", (SELECT count(*) FROM head)::int AS "look.found" FROM fair
+) look
+LEFT JOIN (
+  SELECT claimed.*, ev.payload, claimed_endpoints.*, due.lane AS "due.lane", due.n AS "due.n"
+  FROM claimed
+  JOIN due ON due.id = claimed.id
+  LEFT JOIN events ev ON ev.id = claimed.event_id
+  LEFT JOIN claimed_endpoints ON claimed_endpoints."${endpointField('id')}" = claimed.endpoint_id
+) sent ON true
+ORDER BY sent."due.lane", sent."due.n"`;
 
 /**
  * Claims up to `limit` due deliveries, fairly between endpoints (`sql/fair-claim.ts`), each under a
@@ -110,15 +125,22 @@ ORDER BY due.lane, due.n`;
  * take disjoint sets (FOR UPDATE SKIP LOCKED) and never wait for each other. The statement is named,
  * so each connection parses and plans it once (planning it cost about as much as running it).
  */
-export async function claimDueDeliveries(db: PostgresDatabase, nowMs: number, limit: number, leaseMarginMs: number): Promise<ClaimedDelivery[]> {
+export async function claimDueDeliveries(db: PostgresDatabase, nowMs: number, limit: number, leaseMarginMs: number, memo: ClaimMemo): Promise<ClaimedDelivery[]> {
+  const remembered = memo.nothingPast(nowMs);
+  const generation = memo.generation;
   const rows = await db.withClient(async (client) => {
     try {
-      return (await client.query({ name: 'herald_claim_due_deliveries', text: CLAIM, values: [nowMs, limit, freshLaneSize(limit), nowMs + leaseMarginMs] })).rows as PgRow[];
+      const values = [nowMs, limit, freshLaneSize(limit), nowMs + leaseMarginMs, remembered];
+      return (await client.query({ name: 'herald_claim_due_deliveries', text: CLAIM, values })).rows as PgRow[];
     } catch (error) {
       throw toStorageError(error);
     }
   });
-  return rows.map((row) => {
+  const look = rows[0];
+  const full = (look?.['look.full_ids'] ?? []) as string[];
+  // The look ran (not skipped, not unbounded) and found nothing past the endpoints at their share.
+  if (full.length > 0 && Number(look?.['look.scan_rows']) > 0 && Number(look?.['look.found']) === 0) memo.rememberNothingPast(full, nowMs, generation);
+  return rows.filter((row) => row.id !== null && row.id !== undefined).map((row) => {
     const delivery = toDelivery(row);
     return {
       delivery,

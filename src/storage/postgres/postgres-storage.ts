@@ -35,6 +35,7 @@ import * as queue from './postgres-delivery-queue.ts';
 import * as maintenance from './postgres-log-maintenance.ts';
 import * as stream from './postgres-log-stream.ts';
 import { NotificationListener, type NotificationHandler } from './postgres-notifications.ts';
+import { ClaimMemo } from '../sql/fair-claim.ts';
 import { AttemptPartitions } from './postgres-partitions.ts';
 import { ATTEMPT_COLUMNS, DELIVERY_COLUMNS, ENDPOINT_COLUMNS, endpointValues, toAttempt, toAttemptDetail, toDelivery, toEndpoint, toEvent, toWorkspace } from './postgres-rows.ts';
 import { postgresSearch } from './postgres-search.ts';
@@ -69,6 +70,7 @@ export class PostgresStorage implements Storage {
   readonly #partitions: AttemptPartitions;
   readonly #listener: NotificationListener;
   readonly #floorTag: number;
+  readonly #claimMemo = new ClaimMemo();
 
   constructor(url: string, options: PostgresStorageOptions = {}) {
     const target = parsePostgresUrl(url, {
@@ -126,7 +128,12 @@ export class PostgresStorage implements Storage {
    * returns the function that stops it.
    */
   listen(channel: PostgresChannel, onNotify: NotificationHandler): Promise<() => Promise<void>> {
-    return this.#listener.listen(this.channelName(channel), onNotify);
+    if (channel !== 'herald_deliveries') return this.#listener.listen(this.channelName(channel), onNotify);
+    // Deliveries were queued (or the connection came back, and some may have been): claims look again.
+    return this.#listener.listen(this.channelName(channel), (payload) => {
+      this.#claimMemo.forget();
+      onNotify(payload);
+    });
   }
 
   /** The listening connection's backend pid (null while down), for tests that cut it. */
@@ -140,6 +147,7 @@ export class PostgresStorage implements Storage {
   }
 
   async #notify(tx: SqlExecutor, channel: PostgresChannel): Promise<void> {
+    if (channel === 'herald_deliveries') this.#claimMemo.forget(); // this process's claims need not wait for the NOTIFY
     await tx.all("SELECT pg_notify(?, '')", [this.channelName(channel)]);
   }
 
@@ -312,7 +320,7 @@ export class PostgresStorage implements Storage {
   }
 
   async claimDueDeliveries(nowMs: number, limit: number, leaseMarginMs: number): Promise<ClaimedDelivery[]> {
-    return queue.claimDueDeliveries(this.#db, nowMs, limit, leaseMarginMs);
+    return queue.claimDueDeliveries(this.#db, nowMs, limit, leaseMarginMs, this.#claimMemo);
   }
 
   async takeRateSlot(endpointId: string, perSecond: number, nowMs: number): Promise<number> {
@@ -323,6 +331,7 @@ export class PostgresStorage implements Storage {
 
   async releaseDeliveries(releases: Array<{ deliveryId: string; runAt: number }>): Promise<void> {
     await queue.releaseDeliveries(this.#db, releases);
+    this.#claimMemo.forget();
   }
 
   async recordOutcomes(outcomes: AttemptOutcome[]): Promise<HealthChanges> {

@@ -71,3 +71,52 @@ export function withFreshLane(fresh: readonly ClaimCandidate[], head: readonly C
   const seen = new Set(fresh.map((candidate) => candidate.id));
   return [...fresh, ...head.filter((candidate) => !seen.has(candidate.id))];
 }
+
+/** How long a claim trusts that nothing but the endpoints at their share was due (see {@link ClaimMemo}). */
+export const CLAIM_MEMO_MS = 50;
+
+/**
+ * Remembers that a claim's look past the endpoints holding their share found nothing else due, so the
+ * claims of the next {@link CLAIM_MEMO_MS} with the same endpoints at their share skip that look: it
+ * walks up to FAIR_SCAN_ROWS rows, and while one endpoint's flood fills the queue it found nothing every
+ * time (measured: ~140 µs of claim per delivery on SQLite; on PostgreSQL ~5 ms a claim, ~300 µs of
+ * server CPU per delivery). A skipped look does not extend the memo: the look runs again at least
+ * every CLAIM_MEMO_MS. Work queued through the storage that holds the memo (a publish, a retry, a
+ * release; on PostgreSQL, also a notification that deliveries were queued) forgets it at once; work
+ * that only becomes due as time passes (a scheduled retry) waits at most CLAIM_MEMO_MS longer.
+ */
+export class ClaimMemo {
+  #full: string[] | null = null;
+  #until = 0;
+  /** Counts forget()s, so a claim that ran across one does not remember what it saw before it. */
+  #generation = 0;
+
+  /** Taken before a claim's look, handed back to rememberNothingPast. */
+  get generation(): number {
+    return this.#generation;
+  }
+
+  /** The endpoints past which nothing else was due, while that is still trusted at `nowMs`; else null. */
+  nothingPast(nowMs: number): string[] | null {
+    return this.#full !== null && nowMs < this.#until ? this.#full : null;
+  }
+
+  /** Whether the look past exactly these endpoints (in any order) found nothing, still trusted at `nowMs`. */
+  foundNothingPast(full: readonly string[], nowMs: number): boolean {
+    const remembered = this.nothingPast(nowMs);
+    return remembered !== null && remembered.length === full.length && full.every((id) => remembered.includes(id));
+  }
+
+  /** Remembers, unless new work was queued since `generation` was taken (the look may have missed it). */
+  rememberNothingPast(full: readonly string[], nowMs: number, generation: number): void {
+    if (generation !== this.#generation) return;
+    this.#full = [...full];
+    this.#until = nowMs + CLAIM_MEMO_MS;
+  }
+
+  /** New due work was queued: the next claim looks again. */
+  forget(): void {
+    this.#generation += 1;
+    this.#full = null;
+  }
+}

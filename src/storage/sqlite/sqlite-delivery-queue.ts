@@ -4,7 +4,7 @@ import type { SqliteDatabase, SqlRow, SqlValue } from './sqlite-database.ts';
 import { RollupTally } from './sqlite-rollup-tally.ts';
 import { ATTEMPT_COLUMNS, ENDPOINT_COLUMNS, attemptValues, toDelivery, toEndpoint } from './sqlite-rows.ts';
 import { UNFINISHED_DELIVERY } from '../sql/columns.ts';
-import { BACKLOG_AGE_MS, FAIR_SCAN_ROWS, borrowRoom, chooseFairly, endpointsAtShare, fairShare, freshLaneSize, withFreshLane } from '../sql/fair-claim.ts';
+import { BACKLOG_AGE_MS, FAIR_SCAN_ROWS, borrowRoom, chooseFairly, endpointsAtShare, fairShare, freshLaneSize, withFreshLane, type ClaimMemo } from '../sql/fair-claim.ts';
 
 // The worker's side of storage: claim due deliveries under a lease, give them back, record outcomes.
 
@@ -25,18 +25,18 @@ export function claimDueDeliveries(db: SqliteDatabase, nowMs: number, limit: num
     const full = endpointsAtShare(held, share);
     // Candidates in due order, endpoints already at their share left out (they may only borrow, below).
     // Looking past them is bounded (FAIR_SCAN_ROWS), so a huge backlog of one endpoint cannot make every claim slow.
-    const fullKey = JSON.stringify(full);
+    const skipLook = full.length > 0 && memo.foundNothingPast(full, nowMs);
     let candidates = (full.length === 0
       ? db.all(`SELECT id, endpoint_id FROM deliveries WHERE ${UNFINISHED_DELIVERY} AND run_at <= ? ORDER BY run_at LIMIT ?`, [nowMs, limit * 2])
-      : memo.foundNothingPast(fullKey, nowMs)
+      : skipLook
         ? []
         : db.all(
           `SELECT id, endpoint_id FROM (SELECT id, endpoint_id, run_at FROM deliveries WHERE ${UNFINISHED_DELIVERY} AND run_at <= ? ORDER BY run_at LIMIT ?)
            WHERE endpoint_id NOT IN (SELECT value FROM json_each(?)) ORDER BY run_at LIMIT ?`,
-          [nowMs, FAIR_SCAN_ROWS, fullKey, limit * 2],
+          [nowMs, FAIR_SCAN_ROWS, JSON.stringify(full), limit * 2],
         )
     ).map((row) => ({ id: String(row.id), endpointId: String(row.endpoint_id) }));
-    if (full.length > 0 && candidates.length === 0) memo.rememberNothingPast(fullKey, nowMs);
+    if (full.length > 0 && !skipLook && candidates.length === 0) memo.rememberNothingPast(full, nowMs, memo.generation);
     const oldest = Number(db.get(`SELECT MIN(run_at) AS at FROM deliveries WHERE ${UNFINISHED_DELIVERY} AND run_at <= ?`, [nowMs])?.at ?? nowMs);
     if (oldest <= nowMs - BACKLOG_AGE_MS) {
       // A backlog: the newest due deliveries get a lane of their own (fair-claim.ts).
@@ -97,35 +97,6 @@ export function claimDueDeliveries(db: SqliteDatabase, nowMs: number, limit: num
       };
     });
   });
-}
-
-/** How long a claim trusts that nothing but the endpoints at their share was due (see {@link ClaimMemo}). */
-export const CLAIM_MEMO_MS = 50;
-
-/**
- * Remembers that a claim's look past the endpoints holding their share found nothing else due, so the
- * claims of the next {@link CLAIM_MEMO_MS} skip that look: it walks up to FAIR_SCAN_ROWS rows (~1 ms),
- * and while one endpoint's flood fills the queue it found nothing every time (measured: ~140 µs of
- * claim per delivery). Work queued through this storage (a publish, a retry, a release) forgets it at
- * once; work another process writes to the same file waits at most CLAIM_MEMO_MS longer.
- */
-export class ClaimMemo {
-  #fullKey: string | null = null;
-  #until = 0;
-
-  foundNothingPast(fullKey: string, nowMs: number): boolean {
-    return this.#fullKey === fullKey && nowMs < this.#until;
-  }
-
-  rememberNothingPast(fullKey: string, nowMs: number): void {
-    this.#fullKey = fullKey;
-    this.#until = nowMs + CLAIM_MEMO_MS;
-  }
-
-  /** New due work was queued: the next claim looks again. */
-  forget(): void {
-    this.#fullKey = null;
-  }
 }
 
 /** Puts claimed deliveries back as they were, due at `runAt`; no attempt is counted. */

@@ -39,12 +39,13 @@ import type { SearchClause } from '../sql/filters.ts';
 import { ATTEMPT_COLUMNS, ENDPOINT_COLUMNS, endpointValues, toAttempt, toDelivery, toEndpoint, toEvent, toWorkspace } from './sqlite-rows.ts';
 import { toEndpointRoute } from '../sql/row-readers.ts';
 import { EndpointRouteCache } from '../sql/endpoint-route-cache.ts';
+import { ClaimMemo } from '../sql/fair-claim.ts';
 
 
 /** The embedded backend: one SQLite file in WAL mode. */
 export class SqliteStorage implements Storage {
   readonly #db: SqliteDatabase;
-  readonly #claimMemo = new queue.ClaimMemo();
+  readonly #claimMemo = new ClaimMemo();
   readonly #search: SqliteSearch;
   readonly #purger: SqlitePurger | null;
   readonly #routes = new EndpointRouteCache();
