@@ -9,6 +9,12 @@ export type PgRow = Record<string, unknown>;
 /** What runs SQL with `?` placeholders: the pool (each statement on its own) or one transaction. */
 export interface SqlExecutor {
   all(sql: string, params?: readonly SqlParam[]): Promise<PgRow[]>;
+  /**
+   * Like `all`, as a named prepared statement: each connection parses and plans it once, and later
+   * runs only bind it. For the worker's hot statements, whose planning cost as much as running them.
+   * `name` must be unique to `sql`.
+   */
+  prepared(name: string, sql: string, params: readonly SqlParam[]): Promise<PgRow[]>;
   get(sql: string, params?: readonly SqlParam[]): Promise<PgRow | undefined>;
   /** Runs a statement; returns the number of rows it changed. */
   run(sql: string, params?: readonly SqlParam[]): Promise<number>;
@@ -66,15 +72,17 @@ export function toPositional(sql: string): string {
 type QueryTarget = Pick<pg.Pool, 'query'> | Pick<pg.PoolClient, 'query'>;
 
 function executor(target: QueryTarget): SqlExecutor {
-  const query = async (sql: string, params: readonly SqlParam[]) => {
+  const query = async (sql: string, params: readonly SqlParam[], name?: string) => {
     try {
-      return await target.query(toPositional(sql), params as unknown[]);
+      const text = toPositional(sql);
+      return await (name === undefined ? target.query(text, params as unknown[]) : target.query({ name, text, values: params as unknown[] }));
     } catch (error) {
       throw toStorageError(error);
     }
   };
   return {
     all: async (sql, params = []) => (await query(sql, params)).rows as PgRow[],
+    prepared: async (name, sql, params) => (await query(sql, params, name)).rows as PgRow[],
     get: async (sql, params = []) => (await query(sql, params)).rows[0] as PgRow | undefined,
     run: async (sql, params = []) => (await query(sql, params)).rowCount ?? 0,
   };
@@ -121,6 +129,10 @@ export class PostgresDatabase implements SqlExecutor {
 
   all(sql: string, params?: readonly SqlParam[]): Promise<PgRow[]> {
     return this.#executor.all(sql, params);
+  }
+
+  prepared(name: string, sql: string, params: readonly SqlParam[]): Promise<PgRow[]> {
+    return this.#executor.prepared(name, sql, params);
   }
 
   get(sql: string, params?: readonly SqlParam[]): Promise<PgRow | undefined> {

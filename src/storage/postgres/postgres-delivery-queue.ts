@@ -82,7 +82,7 @@ export async function prepareOutcomes(db: PostgresDatabase, partitions: AttemptP
   await partitions.ensureFor(outcomes.map((outcome) => outcome.attempt.createdAt));
   const eventIds = [...new Set(outcomes.map((outcome) => outcome.attempt.eventId))];
   const payloads = new Map(
-    (await db.all('SELECT id, payload FROM events WHERE id = ANY(?::text[])', [eventIds])).map((row) => [String(row.id), String(row.payload)]),
+    (await db.prepared('herald_event_payloads', 'SELECT id, payload FROM events WHERE id = ANY(?::text[])', [eventIds])).map((row) => [String(row.id), String(row.payload)]),
   );
   const vectors = outcomes.map(({ attempt, detail }) =>
     searchVector([attempt.endpointUrl, attempt.eventType, attempt.error?.message ?? null, detail.responseBody, payloads.get(attempt.eventId) ?? null]),
@@ -101,7 +101,7 @@ export async function writeOutcomes(tx: SqlExecutor, prepared: PreparedOutcomes,
   const { outcomes, vectors } = prepared;
   await announceLogWriter(tx, options.floorTag);
   const attemptColumns = columnsOf(outcomes.map((outcome) => attemptValues(outcome.attempt)), ATTEMPT_COLUMN_LIST.length);
-  const inserted = await tx.all(INSERT_ATTEMPTS, [
+  const inserted = await tx.prepared('herald_insert_attempts', INSERT_ATTEMPTS, [
     ...attemptColumns,
     vectors,
     outcomes.map((o) => o.attempt.id),
@@ -124,7 +124,7 @@ export async function writeOutcomes(tx: SqlExecutor, prepared: PreparedOutcomes,
   const all = rounds(fresh);
   for (const [index, round] of all.entries()) {
     const last = index === all.length - 1;
-    await tx.all(last ? UPDATE_DELIVERIES_AND_NOTIFY : UPDATE_DELIVERIES, [
+    await tx.prepared(last ? 'herald_update_deliveries_notify' : 'herald_update_deliveries', last ? UPDATE_DELIVERIES_AND_NOTIFY : UPDATE_DELIVERIES, [
       round.map((o) => o.attempt.deliveryId),
       round.map((o) => o.attempt.attempt),
       round.map((o) => o.delivery.status),
