@@ -16,7 +16,8 @@ const endpointField = (column: string): string => `endpoint.${column}`;
 /**
  * Step by step, as `chooseFairly`, `borrowRoom` and `withFreshLane` describe it; every CTE sees the
  * same snapshot, and each lock is taken with SKIP LOCKED, so claimers never wait for each other:
- * - `held`: attempts in flight in every worker (leases not yet ended), per endpoint;
+ * - `held`: attempts in flight in every worker (leases not yet ended), per endpoint (a function of
+ *   migration 005, which reads them by index scan, so dead index entries are marked once, not revisited);
  * - `fair`: the share (a quarter of held + limit, at least 1) and the endpoints already at it;
  * - `head`: candidates in due order, endpoints at their share left out; looking past them is bounded
  *   to the first FAIR_SCAN_ROWS due rows (only while some endpoint is at its share). Each row is
@@ -34,7 +35,7 @@ const endpointField = (column: string): string => `endpoint.${column}`;
  */
 const CLAIM = `
 WITH held AS MATERIALIZED (
-  SELECT endpoint_id, count(*) AS n FROM deliveries WHERE status = 'delivering' AND run_at > $1::bigint GROUP BY endpoint_id
+  SELECT endpoint_id COLLATE "C" AS endpoint_id, n FROM herald_leases_held($1::bigint)
 ),
 fair AS MATERIALIZED (
   SELECT share, full_ids,
