@@ -1,22 +1,31 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Agent, request } from 'undici';
 import { freePort, startServerProcess, type ServerProcess } from '../test/crash/server-process.ts';
 import { startWorkerProcess, type WorkerProcess } from '../test/cluster/cluster-support.ts';
 import { dropSchemas, newSchemaName, postgresSkipReason, TEST_DATABASE_URL, urlWithSchema } from '../test/support/postgres.ts';
+import { openLoop, percentile, sleep, startReceiver } from './lib/processes.ts';
 
-// `npm run bench:postgres` (`-- --quick` for 2,000 events): delivery throughput on PostgreSQL with one
-// API process and 1, then 2, worker processes (`node src/main.ts`, HERALD_ROLE=worker), all on one
-// fresh schema of HERALD_TEST_DATABASE_URL, delivering to a receiver in its own process. Publishes
-// 10,000 events in batches of 500 and times until every delivery has succeeded.
+// `npm run bench:postgres` (`-- --quick`: one short round; `-- --rounds N`): scenario 8, Herald on
+// PostgreSQL with one API process and 1, then 2, worker processes (`node src/main.ts`, HERALD_ROLE=worker),
+// each run on a fresh schema of HERALD_TEST_DATABASE_URL, delivering to a receiver in its own process.
+// - Throughput (scenario 2): 10,000 events published in batches of 500, timed until every delivery has
+//   succeeded. Rounds of 1 then 2 workers, interleaved; the ratio is of the medians, since on a small
+//   shared machine one run of either can be 30 % off its neighbours.
+// - Latency (scenario 4): an open loop of 500 single publishes a second for 20 s; per event, the client
+//   reading the 202 → the receiver seeing the request head, p50 and p99.
 // Writes bench/results/postgres-<iso>.{json,md}.
 
 const quick = process.argv.includes('--quick');
+const roundsArg = process.argv.indexOf('--rounds');
+const ROUNDS = roundsArg !== -1 ? Math.max(1, Number(process.argv[roundsArg + 1])) : quick ? 1 : 3;
 const EVENTS = quick ? 2_000 : 10_000;
 const BATCH = 500;
 const CONCURRENCY = 64;
+const LATENCY_RATE = 500;
+const LATENCY_SECONDS = quick ? 5 : 20;
 const PAYLOAD = { data: 'x'.repeat(1000) }; // ≈1 KiB
+const API_KEY = 'hk_bench_postgres';
 
 const unavailable = await postgresSkipReason();
 if (unavailable) {
@@ -24,22 +33,29 @@ if (unavailable) {
   process.exit(1);
 }
 
-const receiverProcess = spawn(process.execPath, [join(import.meta.dirname, 'receiver.ts')], { stdio: ['ignore', 'pipe', 'inherit'] });
-const [portChunk] = (await once(receiverProcess.stdout!, 'data')) as [Buffer];
-const receiverUrl = `http://127.0.0.1:${portChunk.toString().trim()}/hook`;
+const receiver = await startReceiver();
+const wallClock = (): number => performance.timeOrigin + performance.now();
 
-interface Run {
+interface Throughput {
   workers: number;
   publishMs: number;
   deliveredMs: number;
   perSecond: number;
 }
 
-async function run(workerCount: number): Promise<Run> {
+interface Latency {
+  workers: number;
+  p50: number;
+  p99: number;
+  count: number;
+}
+
+/** One API process and `workerCount` workers on a fresh schema, with one endpoint at the receiver. */
+async function withCluster<T>(workerCount: number, work: (api: ServerProcess, apiUrl: string) => Promise<T>): Promise<T> {
   const schema = newSchemaName();
   const env = {
     HERALD_DATABASE_URL: urlWithSchema(schema, TEST_DATABASE_URL, { pool_size: '10' }),
-    HERALD_API_KEY: 'hk_bench_postgres',
+    HERALD_API_KEY: API_KEY,
     HERALD_ALLOW_HTTP: 'true',
     HERALD_ALLOW_PRIVATE_NETWORKS: 'true',
     HERALD_CONCURRENCY: String(CONCURRENCY),
@@ -48,10 +64,21 @@ async function run(workerCount: number): Promise<Run> {
   let api: ServerProcess | null = null;
   const workers: WorkerProcess[] = [];
   try {
-    api = await startServerProcess({ ...env, HERALD_ROLE: 'api', HERALD_PORT: String(await freePort()) });
+    const port = await freePort();
+    api = await startServerProcess({ ...env, HERALD_ROLE: 'api', HERALD_PORT: String(port) });
     for (let i = 0; i < workerCount; i += 1) workers.push(await startWorkerProcess(env));
-    const endpoint = await api.api.post('/v1/endpoints', { url: receiverUrl, timeout_ms: 5000 });
+    const endpoint = await api.api.post('/v1/endpoints', { url: `${receiver.url}/hook`, timeout_ms: 5000 });
     if (endpoint.status !== 201) throw new Error(endpoint.text);
+    return await work(api, `http://127.0.0.1:${port}`);
+  } finally {
+    for (const worker of workers) await worker.stop('SIGTERM');
+    await api?.stop('SIGTERM');
+    await dropSchemas([schema]);
+  }
+}
+
+async function throughput(workerCount: number): Promise<Throughput> {
+  return withCluster(workerCount, async (api) => {
     const started = performance.now();
     for (let offset = 0; offset < EVENTS; offset += BATCH) {
       const events = Array.from({ length: Math.min(BATCH, EVENTS - offset) }, () => ({ type: 'bench.event', payload: PAYLOAD }));
@@ -64,40 +91,90 @@ async function run(workerCount: number): Promise<Run> {
       const total = (await api.api.get('/v1/deliveries?status=succeeded&count=true&limit=1')).json?.meta?.total;
       if (total === EVENTS) break;
       if (Date.now() > deadline) throw new Error(`only ${total} of ${EVENTS} delivered after 5 minutes`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await sleep(50);
     }
     const deliveredMs = performance.now() - started;
     return { workers: workerCount, publishMs: Math.round(publishMs), deliveredMs: Math.round(deliveredMs), perSecond: Math.round(EVENTS / (deliveredMs / 1000)) };
-  } finally {
-    for (const worker of workers) await worker.stop('SIGTERM');
-    await api?.stop('SIGTERM');
-    await dropSchemas([schema]);
-  }
+  });
 }
 
-const runs: Run[] = [];
+async function latency(workerCount: number): Promise<Latency> {
+  return withCluster(workerCount, async (_api, apiUrl) => {
+    const agent = new Agent({ connections: 64 });
+    const body = JSON.stringify({ type: 'bench.latency', payload: PAYLOAD });
+    const accepted = new Map<string, number>();
+    try {
+      await receiver.arrivals(); // forget earlier runs' arrivals
+      await openLoop(LATENCY_RATE, LATENCY_SECONDS, async () => {
+        const response = await request(`${apiUrl}/v1/events`, {
+          method: 'POST', body, dispatcher: agent, headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
+        });
+        const answer = (await response.body.json()) as { id?: string };
+        if (response.statusCode !== 202 || answer.id === undefined) throw new Error(`publish: ${response.statusCode} ${JSON.stringify(answer).slice(0, 300)}`);
+        accepted.set(answer.id, wallClock());
+      });
+      const arrivals = new Map<string, number>();
+      const deadline = Date.now() + 30_000;
+      while (arrivals.size < accepted.size && Date.now() < deadline) {
+        for (const [id, at] of await receiver.arrivals()) arrivals.set(id, at);
+        await sleep(100);
+      }
+      if (arrivals.size < accepted.size) throw new Error(`latency: ${accepted.size - arrivals.size} of ${accepted.size} events not delivered within 30 s`);
+      const values = [...accepted].map(([id, at]) => arrivals.get(id)! - at);
+      return { workers: workerCount, p50: percentile(values, 50), p99: percentile(values, 99), count: values.length };
+    } finally {
+      await agent.close();
+    }
+  });
+}
+
+const median = (values: number[]): number => percentile(values, 50);
+const rounds: Throughput[][] = [];
+const latencies: Latency[] = [];
 try {
+  for (let round = 1; round <= ROUNDS; round += 1) {
+    const pair: Throughput[] = [];
+    for (const workers of [1, 2]) {
+      const result = await throughput(workers);
+      pair.push(result);
+      console.error(`round ${round}, ${workers} worker(s): ${EVENTS} events published in ${result.publishMs} ms, all delivered in ${result.deliveredMs} ms → ${result.perSecond}/s`);
+    }
+    rounds.push(pair);
+  }
   for (const workers of [1, 2]) {
-    const result = await run(workers);
-    runs.push(result);
-    console.log(`${workers} worker(s): ${EVENTS} events published in ${result.publishMs} ms, all delivered in ${result.deliveredMs} ms → ${result.perSecond}/s`);
+    const result = await latency(workers);
+    latencies.push(result);
+    console.error(`latency, ${workers} worker(s): ${result.count} events at ${LATENCY_RATE}/s, p50 ${result.p50.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms`);
   }
 } finally {
-  receiverProcess.kill('SIGTERM');
+  await receiver.stop();
 }
-const ratio = runs[1]!.perSecond / runs[0]!.perSecond;
+const one = median(rounds.map(([single]) => single!.perSecond));
+const two = median(rounds.map(([, pair]) => pair!.perSecond));
+const ratio = two / one;
 const table = [
-  `PostgreSQL delivery throughput: ${EVENTS} events (≈1 KiB) in batches of ${BATCH}, HERALD_CONCURRENCY=${CONCURRENCY}, pool_size=10, one API process`,
+  `PostgreSQL, one API process, HERALD_CONCURRENCY=${CONCURRENCY}, pool_size=10`,
   '',
-  '| worker processes | publish (ms) | all succeeded (ms) | deliveries/s |',
+  `Throughput: ${EVENTS} events (≈1 KiB) in batches of ${BATCH}, ${ROUNDS} round(s) of 1 then 2 worker processes`,
+  '',
+  '| round | worker processes | publish (ms) | all succeeded (ms) | deliveries/s |',
+  '|---|---|---|---|---|',
+  ...rounds.flatMap((pair, index) => pair.map((r) => `| ${index + 1} | ${r.workers} | ${r.publishMs} | ${r.deliveredMs} | ${r.perSecond} |`)),
+  '',
+  `Medians: 1 worker ${one}/s, 2 workers ${two}/s; 2 workers / 1 worker: ${ratio.toFixed(2)}×`,
+  '',
+  `Latency: ${LATENCY_RATE} single publishes/s for ${LATENCY_SECONDS} s, publish accepted → receiver first byte`,
+  '',
+  '| worker processes | events | p50 (ms) | p99 (ms) |',
   '|---|---|---|---|',
-  ...runs.map((r) => `| ${r.workers} | ${r.publishMs} | ${r.deliveredMs} | ${r.perSecond} |`),
-  '',
-  `2 workers / 1 worker: ${ratio.toFixed(2)}×`,
+  ...latencies.map((l) => `| ${l.workers} | ${l.count} | ${l.p50.toFixed(1)} | ${l.p99.toFixed(1)} |`),
 ].join('\n');
 console.log(`\n${table}`);
 const stamp = new Date().toISOString().replaceAll(':', '-').replaceAll('.', '-');
 const resultsDir = join(import.meta.dirname, 'results');
 mkdirSync(resultsDir, { recursive: true });
-writeFileSync(join(resultsDir, `postgres-${stamp}.json`), JSON.stringify({ at: new Date().toISOString(), quick, events: EVENTS, batch: BATCH, concurrency: CONCURRENCY, runs, ratio }, null, 2));
+writeFileSync(
+  join(resultsDir, `postgres-${stamp}.json`),
+  JSON.stringify({ at: new Date().toISOString(), quick, events: EVENTS, batch: BATCH, concurrency: CONCURRENCY, rounds, medians: { one, two }, ratio, latency: { rate: LATENCY_RATE, seconds: LATENCY_SECONDS, runs: latencies } }, null, 2),
+);
 writeFileSync(join(resultsDir, `postgres-${stamp}.md`), `${table}\n`);

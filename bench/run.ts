@@ -128,7 +128,7 @@ writeFileSync(join(resultsDir, `${stamp}.md`), `${table}\n`);
 // Scenario 8: the same delivery measure on PostgreSQL, with 1 and 2 worker processes (its own script);
 // skipped with its reason when no PostgreSQL answers.
 if (only === null && !flags.includes('--no-postgres')) {
-  const postgres = spawn(process.execPath, [join(import.meta.dirname, 'postgres-throughput.ts'), ...(quick ? ['--quick'] : [])], { stdio: 'inherit' });
+  const postgres = spawn(process.execPath, [join(import.meta.dirname, 'postgres.ts'), ...(quick ? ['--quick'] : [])], { stdio: 'inherit' });
   const [code] = (await once(postgres, 'exit')) as [number | null];
   if (code !== 0) console.log('PostgreSQL scenario not run (see above); `npm run bench:postgres` runs it alone.');
 }

@@ -139,6 +139,20 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/** Calls `send(i)` at `ratePerS` for `seconds`, on schedule regardless of answers; resolves when all answered. */
+export async function openLoop(ratePerS: number, seconds: number, send: (i: number) => Promise<void>): Promise<void> {
+  const total = Math.round(ratePerS * seconds);
+  const started = performance.now();
+  const pending: Promise<void>[] = [];
+  let next = 0;
+  while (next < total) {
+    const due = Math.min(total, Math.floor(((performance.now() - started) / 1000) * ratePerS) + 1);
+    for (; next < due; next += 1) pending.push(send(next));
+    await sleep(2);
+  }
+  await Promise.all(pending);
+}
+
 /** Runs `work` with `concurrency` loops taking indexes 0…count-1 in turn. */
 export async function inParallel(count: number, concurrency: number, work: (index: number) => Promise<void>): Promise<void> {
   let next = 0;

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
-import { BENCH_KEY, percentile, sleep, startHerald, type ReceiverProcess } from '../lib/processes.ts';
+import { BENCH_KEY, openLoop, percentile, sleep, startHerald, type ReceiverProcess } from '../lib/processes.ts';
 
 export interface LatencyOptions {
   receiver: ReceiverProcess;
@@ -73,19 +73,4 @@ export async function latency(options: LatencyOptions): Promise<LatencyResult> {
     await agent.close();
     rmSync(dataDir, { recursive: true, force: true });
   }
-}
-
-
-/** Calls `send(i)` at `ratePerS` for `seconds`, on schedule regardless of answers; resolves when all answered. */
-async function openLoop(ratePerS: number, seconds: number, send: (i: number) => Promise<void>): Promise<void> {
-  const total = Math.round(ratePerS * seconds);
-  const started = performance.now();
-  const pending: Promise<void>[] = [];
-  let next = 0;
-  while (next < total) {
-    const due = Math.min(total, Math.floor(((performance.now() - started) / 1000) * ratePerS) + 1);
-    for (; next < due; next += 1) pending.push(send(next));
-    await sleep(2);
-  }
-  await Promise.all(pending);
 }
