@@ -4,7 +4,7 @@ import { Agent, request } from 'undici';
 import { freePort, startServerProcess, type ServerProcess } from '../test/crash/server-process.ts';
 import { startWorkerProcess, type WorkerProcess } from '../test/cluster/cluster-support.ts';
 import { dropSchemas, newSchemaName, postgresSkipReason, TEST_DATABASE_URL, urlWithSchema } from '../test/support/postgres.ts';
-import { openLoop, percentile, sleep, startReceiver } from './lib/processes.ts';
+import { arrivalsOf, openLoop, percentile, sleep, startReceiver } from './lib/processes.ts';
 
 // `npm run bench:postgres` (`-- --quick`: one short round; `-- --rounds N`): scenario 8, Herald on
 // PostgreSQL with one API process and 1, then 2, worker processes (`node src/main.ts`, HERALD_ROLE=worker),
@@ -113,12 +113,7 @@ async function latency(workerCount: number): Promise<Latency> {
         if (response.statusCode !== 202 || answer.id === undefined) throw new Error(`publish: ${response.statusCode} ${JSON.stringify(answer).slice(0, 300)}`);
         accepted.set(answer.id, wallClock());
       });
-      const arrivals = new Map<string, number>();
-      const deadline = Date.now() + 30_000;
-      while (arrivals.size < accepted.size && Date.now() < deadline) {
-        for (const [id, at] of await receiver.arrivals()) arrivals.set(id, at);
-        await sleep(100);
-      }
+      const arrivals = await arrivalsOf(receiver, accepted.size);
       if (arrivals.size < accepted.size) throw new Error(`latency: ${accepted.size - arrivals.size} of ${accepted.size} events not delivered within 30 s`);
       const values = [...accepted].map(([id, at]) => arrivals.get(id)! - at);
       return { workers: workerCount, p50: percentile(values, 50), p99: percentile(values, 99), count: values.length };

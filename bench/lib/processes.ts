@@ -139,6 +139,17 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/** The receiver's arrivals, collected until `expected` came or `timeoutMs` passed. */
+export async function arrivalsOf(receiver: ReceiverProcess, expected: number, timeoutMs = 30_000): Promise<Map<string, number>> {
+  const arrivals = new Map<string, number>();
+  const deadline = Date.now() + timeoutMs;
+  while (arrivals.size < expected && Date.now() < deadline) {
+    for (const [id, at] of await receiver.arrivals()) arrivals.set(id, at);
+    await sleep(100);
+  }
+  return arrivals;
+}
+
 /** Calls `send(i)` at `ratePerS` for `seconds`, on schedule regardless of answers; resolves when all answered. */
 export async function openLoop(ratePerS: number, seconds: number, send: (i: number) => Promise<void>): Promise<void> {
   const total = Math.round(ratePerS * seconds);

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
-import { BENCH_KEY, openLoop, percentile, sleep, startHerald, type ReceiverProcess } from '../lib/processes.ts';
+import { BENCH_KEY, arrivalsOf, openLoop, percentile, startHerald, type ReceiverProcess } from '../lib/processes.ts';
 
 export interface LatencyOptions {
   receiver: ReceiverProcess;
@@ -57,12 +57,7 @@ export async function latency(options: LatencyOptions): Promise<LatencyResult> {
       const answer = (await response.body.json()) as { id: string };
       accepted.set(answer.id, wallClock());
     });
-    const arrivals = new Map<string, number>();
-    const deadline = Date.now() + 30_000;
-    while (arrivals.size < accepted.size && Date.now() < deadline) {
-      for (const [id, at] of await receiver.arrivals()) arrivals.set(id, at);
-      await sleep(100);
-    }
+    const arrivals = await arrivalsOf(receiver, accepted.size);
     const values = [...accepted].map(([id, at]) => (arrivals.get(id) ?? Number.NaN) - at).filter(Number.isFinite);
     return {
       direct: { p50: percentile(direct, 50), p99: percentile(direct, 99) },

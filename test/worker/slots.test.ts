@@ -15,9 +15,9 @@ import { startReceiver } from '../support/receiver.ts';
 
 // A slot (HERALD_CONCURRENCY) is a request to a receiver: it is free once the receiver has answered,
 // while the outcome is still being written. Writes slowed to 400 ms each (a slow disk) show it: with
-// 2 slots, 6 deliveries (to 6 endpoints, so fairness between endpoints does not hold any back) reach
-// the receiver in about one write's time, not three. Beyond `concurrency` outcomes waiting to be
-// written, claims hold back, and every outcome is written in the end.
+// 2 slots and 6 deliveries (to 6 endpoints, so fairness between endpoints does not hold any back), four
+// reach the receiver before the first write ends, where slots held until the write would let two through.
+// Beyond `concurrency` outcomes waiting to be written, claims hold back, and every outcome is written in the end.
 
 const WRITE_MS = 400;
 
@@ -64,11 +64,13 @@ test('a slot is free once the receiver answers; claims wait only when storage fa
     const requests = await receiver.waitForRequests(6, 5000);
     const at = requests.map((request) => request.at - requests[0]!.at);
     t.diagnostic(`requests at +${at.join(', +')} ms with ${WRITE_MS} ms writes`);
-    // Slots held until the write: 2 requests per write, the 5th and 6th after two writes (≥ 800 ms).
-    assert.ok(at[5]! < 2 * WRITE_MS - 150, `the 6th request came ${at[5]} ms after the 1st: slots waited for the writes`);
+    // Slots held until the write would allow 2 requests per write: the 3rd and 4th after the first (≥ 400 ms).
+    assert.ok(at[3]! < WRITE_MS - 100, `the 4th request came ${at[3]} ms after the 1st: slots waited for the writes`);
     // 2 answered + 2 more answered = 4 outcomes unwritten, twice the slots: the 5th waits for the first write.
-    assert.ok(at[3]! < WRITE_MS - 100, `the 4th request came ${at[3]} ms after the 1st`);
     assert.ok(at[4]! >= WRITE_MS - 50, `the 5th request came ${at[4]} ms after the 1st: claims went on with 4 outcomes unwritten`);
+    // The 6th follows a write too: the first, or the second when the first held only one outcome (the 2nd
+    // answer came after the writer's 5 ms window, as on a busy machine). Never later.
+    assert.ok(at[5]! < 3 * WRITE_MS - 150, `the 6th request came ${at[5]} ms after the 1st`);
   } finally {
     await worker.stop();
   }
