@@ -48,8 +48,8 @@ export function encryptingSecrets(storage: Storage, cipher: SecretCipher): Stora
       return { ...page, rows: page.rows.map(open) };
     },
     updateEndpoint: async (workspaceId, id, patch) => openOrNull(await storage.updateEndpoint(workspaceId, id, sealPatch(id, patch))),
-    claimDueDeliveries: async (nowMs, limit, leaseMarginMs) =>
-      (await storage.claimDueDeliveries(nowMs, limit, leaseMarginMs)).map(
+    claimDueDeliveries: async (nowMs, limit, leaseMarginMs, after) =>
+      (await storage.claimDueDeliveries(nowMs, limit, leaseMarginMs, after)).map(
         (claimed): ClaimedDelivery => ({ ...claimed, endpoint: openOrNull(claimed.endpoint) }),
       ),
   };

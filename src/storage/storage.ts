@@ -185,6 +185,12 @@ export type ChangeChannel = 'herald_deliveries' | 'herald_attempts';
  * to it: another workspace's rows are invisible (`null`, empty lists), never an error.
  * Backends: `sqlite/` (embedded default, one process) and `postgres/` (several processes, several machines).
  */
+/** What a claim may tell besides the deliveries it took (`Storage.claimDueDeliveries`). */
+export interface ClaimAfter {
+  /** As `nextRunAt()` would answer right after the claim: the earliest due time or lease end, or null when none. */
+  nextRunAt?: number | null;
+}
+
 export interface Storage {
   /** Runs pending numbered migrations. */
   migrate(): Promise<void>;
@@ -238,8 +244,11 @@ export interface Storage {
   /** Queues a manual attempt now (or right after the one in flight). */
   requestRetry(workspaceId: string, deliveryId: string, nowMs: number): Promise<RetryRequestResult>;
 
-  /** Claims up to `limit` due deliveries, each leased for its endpoint's timeout + `leaseMarginMs`; an expired lease is claimed again. */
-  claimDueDeliveries(nowMs: number, limit: number, leaseMarginMs: number): Promise<ClaimedDelivery[]>;
+  /**
+   * Claims up to `limit` due deliveries, each leased for its endpoint's timeout + `leaseMarginMs`; an expired lease is claimed again.
+   * A backend that learns `nextRunAt()`'s answer while claiming may put it in `after.nextRunAt`, sparing the caller that query.
+   */
+  claimDueDeliveries(nowMs: number, limit: number, leaseMarginMs: number, after?: ClaimAfter): Promise<ClaimedDelivery[]>;
   /**
    * Takes one request slot of an endpoint's `rate_limit_per_s`, shared by every worker process.
    * Returns 0 when taken, else the ms until one frees up.

@@ -4,7 +4,7 @@ import type { Clock } from '../domain/clock.ts';
 import type { RetrySchedule } from '../domain/retry-schedule.ts';
 import { formatDuration } from '../domain/durations.ts';
 import type { Sender } from '../delivery/sender.ts';
-import type { AttemptOutcome, ClaimedDelivery, Storage } from '../storage/storage.ts';
+import type { AttemptOutcome, ClaimAfter, ClaimedDelivery, Storage } from '../storage/storage.ts';
 import { decideOutcome, type AttemptResult } from './attempt-outcome.ts';
 import { OutcomeWriter, type OutcomesListener } from './outcome-writer.ts';
 import { RateLimiter } from '../domain/rate-limiter.ts';
@@ -144,12 +144,13 @@ export class DeliveryWorker {
         try {
           const limit = Math.min(free, 256);
           const now = clock.now();
-          const claimed = await storage.claimDueDeliveries(now, limit, leaseMarginMs);
+          const after: ClaimAfter = {};
+          const claimed = await storage.claimDueDeliveries(now, limit, leaseMarginMs, after);
           await this.#dispatch(claimed);
           full = claimed.length === limit;
           needFree = full ? claimBatch : 1;
           if (!full) {
-            const next = await this.#nextDue();
+            const next = after.nextRunAt !== undefined ? after.nextRunAt : await this.#nextDue();
             if (next !== null && next <= now) {
               // Due work left behind: wait for two batches of slots, or a moment.
               needFree = Math.min(concurrency, concurrency - this.#inFlight + 2 * claimBatch);

@@ -6,13 +6,14 @@ import type { PostgresStorage } from '../../src/storage/postgres/postgres-storag
 import type { DeliveryRecord, EndpointRecord } from '../../src/storage/records.ts';
 import { FAIR_SCAN_ROWS } from '../../src/storage/sql/fair-claim.ts';
 import { SqliteStorage } from '../../src/storage/sqlite/sqlite-storage.ts';
-import type { Storage } from '../../src/storage/storage.ts';
+import type { ClaimAfter, Storage } from '../../src/storage/storage.ts';
 import { postgresSchemas, postgresSkipReason, withAdminClient } from '../support/postgres.ts';
 import { T0, newEvent, outcomeFor } from './fixtures.ts';
 
 // PostgreSQL claims in one statement must choose exactly what the step-by-step claim of the SQLite
 // backend chooses (both follow sql/fair-claim.ts): the same deliveries, in the same order, whatever
-// the mix of endpoints, shares, backlog, retries and borrowing.
+// the mix of endpoints, shares, backlog, retries and borrowing; and the next run time each claim tells
+// the worker must be what nextRunAt() answers right after it.
 
 const skip = await postgresSkipReason();
 const databases = postgresSchemas();
@@ -71,8 +72,10 @@ async function playStory(pg: PostgresStorage, steps: Step[]): Promise<void> {
         for (const storage of [pg, sqlite]) await storage.publishEvents(endpoint.workspaceId, events, null);
       } else if (current.kind === 'claim') {
         now += CLAIM_GAP_MS;
-        const [fromPg, fromSqlite] = [await pg.claimDueDeliveries(now, current.limit, MARGIN), await sqlite.claimDueDeliveries(now, current.limit, MARGIN)];
+        const after: ClaimAfter = {};
+        const [fromPg, fromSqlite] = [await pg.claimDueDeliveries(now, current.limit, MARGIN, after), await sqlite.claimDueDeliveries(now, current.limit, MARGIN)];
         assert.deepEqual(fromPg, fromSqlite, `claim at step ${index} of ${JSON.stringify(steps)}`);
+        assert.equal(after.nextRunAt, await pg.nextRunAt(), `the next run time the claim told, at step ${index} of ${JSON.stringify(steps)}`);
         inFlight.push(...fromPg.map((claimed) => ({ delivery: claimed.delivery, attempt: claimed.attempt })));
       } else if (current.kind === 'record') {
         const outcomes = inFlight.slice(0, current.count).map(({ delivery, attempt }) =>

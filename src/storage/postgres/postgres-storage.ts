@@ -10,6 +10,7 @@ import type {
   AttemptOutcome,
   AttemptSortField,
   AttemptStatsRaw,
+  ClaimAfter,
   ClaimedDelivery,
   DeliveryFilters,
   DeliverySortField,
@@ -321,8 +322,8 @@ export class PostgresStorage implements Storage {
     return row ? { kind: 'queued', delivery: toDelivery(row) } : { kind: 'not_found' };
   }
 
-  async claimDueDeliveries(nowMs: number, limit: number, leaseMarginMs: number): Promise<ClaimedDelivery[]> {
-    return queue.claimDueDeliveries(this.#db, nowMs, limit, leaseMarginMs, this.#claimMemo);
+  async claimDueDeliveries(nowMs: number, limit: number, leaseMarginMs: number, after?: ClaimAfter): Promise<ClaimedDelivery[]> {
+    return queue.claimDueDeliveries(this.#db, nowMs, limit, leaseMarginMs, this.#claimMemo, after);
   }
 
   async takeRateSlot(endpointId: string, perSecond: number, nowMs: number): Promise<number> {
