@@ -180,17 +180,17 @@ export type RetryRequestResult =
 /** What other processes sharing the storage announce: new due deliveries, new log entries. */
 export type ChangeChannel = 'herald_deliveries' | 'herald_attempts';
 
-/**
- * Everything Herald keeps, one method per operation. Every read that takes a workspace id is scoped
- * to it: another workspace's rows are invisible (`null`, empty lists), never an error.
- * Backends: `sqlite/` (embedded default, one process) and `postgres/` (several processes, several machines).
- */
 /** What a claim may tell besides the deliveries it took (`Storage.claimDueDeliveries`). */
 export interface ClaimAfter {
   /** As `nextRunAt()` would answer right after the claim: the earliest due time or lease end, or null when none. */
   nextRunAt?: number | null;
 }
 
+/**
+ * Everything Herald keeps, one method per operation. Every read that takes a workspace id is scoped
+ * to it: another workspace's rows are invisible (`null`, empty lists), never an error.
+ * Backends: `sqlite/` (embedded default, one process) and `postgres/` (several processes, several machines).
+ */
 export interface Storage {
   /** Runs pending numbered migrations. */
   migrate(): Promise<void>;

@@ -146,11 +146,14 @@ export class DeliveryWorker {
           const now = clock.now();
           const after: ClaimAfter = {};
           const claimed = await storage.claimDueDeliveries(now, limit, leaseMarginMs, after);
-          await this.#dispatch(claimed);
+          const heldUntil = await this.#dispatch(claimed);
           full = claimed.length === limit;
           needFree = full ? claimBatch : 1;
           if (!full) {
-            const next = after.nextRunAt !== undefined ? after.nextRunAt : await this.#nextDue();
+            // The claim may have told the next run time as of its snapshot; deliveries it took and
+            // gave back for a rate limit are due again earlier than their leases, at `heldUntil`.
+            const told = after.nextRunAt !== undefined ? after.nextRunAt : await this.#nextDue();
+            const next = heldUntil === null ? told : Math.min(heldUntil, told ?? Infinity);
             if (next !== null && next <= now) {
               // Due work left behind: wait for two batches of slots, or a moment.
               needFree = Math.min(concurrency, concurrency - this.#inFlight + 2 * claimBatch);
@@ -208,7 +211,8 @@ export class DeliveryWorker {
     });
   }
 
-  async #dispatch(claimed: ClaimedDelivery[]): Promise<void> {
+  /** Starts an attempt of each claimed delivery, or gives it back when a rate limit holds it; returns when the earliest given back is due again (or null). */
+  async #dispatch(claimed: ClaimedDelivery[]): Promise<number | null> {
     const held: Array<{ deliveryId: string; runAt: number }> = [];
     for (const item of claimed) {
       const now = this.#options.clock.now();
@@ -236,11 +240,11 @@ export class DeliveryWorker {
         this.#nudge();
       });
     }
-    if (held.length > 0) {
-      this.#options.storage.releaseDeliveries(held).catch((error: unknown) => {
-        this.#options.logger.error({ err: coerceError(error) }, 'releasing rate-limited deliveries failed; their leases will expire');
-      });
-    }
+    if (held.length === 0) return null;
+    this.#options.storage.releaseDeliveries(held).catch((error: unknown) => {
+      this.#options.logger.error({ err: coerceError(error) }, 'releasing rate-limited deliveries failed; their leases will expire');
+    });
+    return Math.min(...held.map((release) => release.runAt));
   }
 
   /**
