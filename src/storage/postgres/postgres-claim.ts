@@ -1,5 +1,5 @@
 import type { ClaimAfter, ClaimedDelivery } from '../storage.ts';
-import { toStorageError, type PgRow, type PostgresDatabase } from './postgres-database.ts';
+import type { PgRow, PostgresDatabase } from './postgres-database.ts';
 import { DELIVERY_COLUMNS, ENDPOINT_COLUMNS, toDelivery, toEndpoint } from './postgres-rows.ts';
 import { UNFINISHED_DELIVERY } from '../sql/columns.ts';
 import { BACKLOG_AGE_MS, FAIR_SCAN_ROWS, freshLaneSize, type ClaimMemo } from '../sql/fair-claim.ts';
@@ -32,8 +32,8 @@ const endpointField = (column: string): string => `endpoint.${column}`;
  * with what the look saw ("look.*"), for the memo, and what `nextRunAt()` would answer after the claim
  * (the earliest run_at of the deliveries not claimed, as of the claim's snapshot, or of the new leases),
  * which spares the worker that round trip after each claim that was not full.
- * Placeholders are numbered, not `?`, since each is used several times: $1 now, $2 limit, $3 the
- * fresh lane's size, $4 where leases start (now + margin), $5 the memo's endpoints (or null).
+ * Placeholders are numbered, not `?` (`prepared` leaves them as they are), since each is used several
+ * times: $1 now, $2 limit, $3 the fresh lane's size, $4 where leases start (now + margin), $5 the memo's endpoints (or null).
  */
 const CLAIM = `
 WITH held AS MATERIALIZED (
@@ -138,14 +138,7 @@ export async function claimDueDeliveries(
 ): Promise<ClaimedDelivery[]> {
   const remembered = memo.nothingPast(nowMs);
   const generation = memo.generation;
-  const rows = await db.withClient(async (client) => {
-    try {
-      const values = [nowMs, limit, freshLaneSize(limit), nowMs + leaseMarginMs, remembered];
-      return (await client.query({ name: 'herald_claim_due_deliveries', text: CLAIM, values })).rows as PgRow[];
-    } catch (error) {
-      throw toStorageError(error);
-    }
-  });
+  const rows = await db.prepared('herald_claim_due_deliveries', CLAIM, [nowMs, limit, freshLaneSize(limit), nowMs + leaseMarginMs, remembered]);
   const look = rows[0];
   const full = (look?.['look.full_ids'] ?? []) as string[];
   // The look ran (not skipped, not unbounded) and found nothing past the endpoints at their share.
