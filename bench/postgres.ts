@@ -1,10 +1,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Agent, request } from 'undici';
+import { Agent } from 'undici';
 import { freePort, startServerProcess, type ServerProcess } from '../test/crash/server-process.ts';
 import { startWorkerProcess, type WorkerProcess } from '../test/cluster/cluster-support.ts';
 import { dropSchemas, newSchemaName, postgresSkipReason, TEST_DATABASE_URL, urlWithSchema } from '../test/support/postgres.ts';
-import { arrivalsOf, openLoop, percentile, sleep, startReceiver } from './lib/processes.ts';
+import { percentile, publishLatencies, sleep, startReceiver } from './lib/processes.ts';
 
 // `npm run bench:postgres` (`-- --quick`: one short round; `-- --rounds N`): scenario 8, Herald on
 // PostgreSQL with one API process and 1, then 2, worker processes (`node src/main.ts`, HERALD_ROLE=worker),
@@ -34,7 +34,6 @@ if (unavailable) {
 }
 
 const receiver = await startReceiver();
-const wallClock = (): number => performance.timeOrigin + performance.now();
 
 interface Throughput {
   workers: number;
@@ -101,21 +100,11 @@ async function throughput(workerCount: number): Promise<Throughput> {
 async function latency(workerCount: number): Promise<Latency> {
   return withCluster(workerCount, async (_api, apiUrl) => {
     const agent = new Agent({ connections: 64 });
-    const body = JSON.stringify({ type: 'bench.latency', payload: PAYLOAD });
-    const accepted = new Map<string, number>();
     try {
-      await receiver.arrivals(); // forget earlier runs' arrivals
-      await openLoop(LATENCY_RATE, LATENCY_SECONDS, async () => {
-        const response = await request(`${apiUrl}/v1/events`, {
-          method: 'POST', body, dispatcher: agent, headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
-        });
-        const answer = (await response.body.json()) as { id?: string };
-        if (response.statusCode !== 202 || answer.id === undefined) throw new Error(`publish: ${response.statusCode} ${JSON.stringify(answer).slice(0, 300)}`);
-        accepted.set(answer.id, wallClock());
+      const { values, accepted } = await publishLatencies({
+        apiUrl, apiKey: API_KEY, receiver, ratePerS: LATENCY_RATE, seconds: LATENCY_SECONDS, payload: PAYLOAD, dispatcher: agent,
       });
-      const arrivals = await arrivalsOf(receiver, accepted.size);
-      if (arrivals.size < accepted.size) throw new Error(`latency: ${accepted.size - arrivals.size} of ${accepted.size} events not delivered within 30 s`);
-      const values = [...accepted].map(([id, at]) => arrivals.get(id)! - at);
+      if (values.length < accepted) throw new Error(`latency: ${accepted - values.length} of ${accepted} events not delivered within 30 s`);
       return { workers: workerCount, p50: percentile(values, 50), p99: percentile(values, 99), count: values.length };
     } finally {
       await agent.close();

@@ -139,6 +139,33 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/** This machine's wall clock in fractional ms, comparable across processes (the receiver's arrivals). */
+export const wallClock = (): number => performance.timeOrigin + performance.now();
+
+/**
+ * Scenario 4's measure: single publishes to the Herald at `apiUrl`, an open loop of `ratePerS` for
+ * `seconds`; per event, the client reading the 202 → the receiver seeing the request head. Returns the
+ * latencies (ms) of the events that arrived within 30 s, and how many events were accepted.
+ */
+export async function publishLatencies(options: {
+  apiUrl: string; apiKey: string; receiver: ReceiverProcess; ratePerS: number; seconds: number; payload: unknown; dispatcher: Agent;
+}): Promise<{ values: number[]; accepted: number }> {
+  const body = JSON.stringify({ type: 'bench.latency', payload: options.payload });
+  const accepted = new Map<string, number>();
+  await options.receiver.arrivals(); // forget earlier arrivals
+  await openLoop(options.ratePerS, options.seconds, async () => {
+    const response = await request(`${options.apiUrl}/v1/events`, {
+      method: 'POST', body, dispatcher: options.dispatcher, headers: { authorization: `Bearer ${options.apiKey}`, 'content-type': 'application/json' },
+    });
+    const answer = (await response.body.json()) as { id?: string };
+    if (response.statusCode !== 202 || answer.id === undefined) throw new Error(`publish: ${response.statusCode} ${JSON.stringify(answer).slice(0, 300)}`);
+    accepted.set(answer.id, wallClock());
+  });
+  const arrivals = await arrivalsOf(options.receiver, accepted.size);
+  const values = [...accepted].map(([id, at]) => (arrivals.get(id) ?? Number.NaN) - at).filter(Number.isFinite);
+  return { values, accepted: accepted.size };
+}
+
 /** The receiver's arrivals, collected until `expected` came or `timeoutMs` passed. */
 export async function arrivalsOf(receiver: ReceiverProcess, expected: number, timeoutMs = 30_000): Promise<Map<string, number>> {
   const arrivals = new Map<string, number>();

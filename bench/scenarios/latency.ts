@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
-import { BENCH_KEY, arrivalsOf, openLoop, percentile, startHerald, type ReceiverProcess } from '../lib/processes.ts';
+import { BENCH_KEY, openLoop, percentile, publishLatencies, startHerald, wallClock, type ReceiverProcess } from '../lib/processes.ts';
 
 export interface LatencyOptions {
   receiver: ReceiverProcess;
@@ -19,7 +19,6 @@ export interface LatencyResult {
   herald: { p50: number; p99: number; count: number };
 }
 
-const wallClock = () => performance.timeOrigin + performance.now();
 
 /**
  * Scenario 4, latency: an open-loop stream of `ratePerS` events/s for `seconds` (each sent at its
@@ -47,18 +46,9 @@ export async function latency(options: LatencyOptions): Promise<LatencyResult> {
   const herald = await startHerald({ HERALD_DATABASE_URL: join(dataDir, 'herald.db'), HERALD_CONCURRENCY: String(options.concurrency) });
   try {
     await herald.api('POST', '/v1/endpoints', { url: `${receiver.url}/hook` });
-    const accepted = new Map<string, number>();
-    const publishBody = JSON.stringify({ type: 'bench.latency', payload: options.payload });
-    await openLoop(options.ratePerS, options.seconds, async () => {
-      const response = await request(`${herald.url}/v1/events`, {
-        method: 'POST', body: publishBody, dispatcher: agent,
-        headers: { authorization: `Bearer ${BENCH_KEY}`, 'content-type': 'application/json' },
-      });
-      const answer = (await response.body.json()) as { id: string };
-      accepted.set(answer.id, wallClock());
+    const { values } = await publishLatencies({
+      apiUrl: herald.url, apiKey: BENCH_KEY, receiver, ratePerS: options.ratePerS, seconds: options.seconds, payload: options.payload, dispatcher: agent,
     });
-    const arrivals = await arrivalsOf(receiver, accepted.size);
-    const values = [...accepted].map(([id, at]) => (arrivals.get(id) ?? Number.NaN) - at).filter(Number.isFinite);
     return {
       direct: { p50: percentile(direct, 50), p99: percentile(direct, 99) },
       herald: { p50: percentile(values, 50), p99: percentile(values, 99), count: values.length },
