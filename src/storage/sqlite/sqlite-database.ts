@@ -38,9 +38,13 @@ export class SqliteDatabase {
     this.db.exec('PRAGMA foreign_keys = ON');
     this.db.exec('PRAGMA temp_store = MEMORY');
     if (path !== ':memory:') {
-      // Checkpoints happen in a background thread; the automatic one (inside a COMMIT) is only a safety net.
+      // Checkpoints happen in a background thread, which has this connection finish them when the WAL
+      // is long (#rewindWal); the automatic one (inside a COMMIT) is only a safety net. A WAL that grew
+      // larger all the same (before the thread started, or while a long reader held it) is cut back to
+      // 16 MiB when it starts over, to give the disk space back.
       this.db.exec('PRAGMA wal_autocheckpoint = 16384');
-      if (upkeepThread) this.#checkpointer = new WalCheckpointer(path);
+      this.db.exec('PRAGMA journal_size_limit = 16777216');
+      if (upkeepThread) this.#checkpointer = new WalCheckpointer(path, { onLongWal: () => this.#rewindWal() });
     }
   }
 
@@ -151,6 +155,21 @@ export class SqliteDatabase {
       if ('error' in outcome) item.reject(outcome.error);
       else item.resolve(outcome.value);
     });
+  }
+
+  /**
+   * The last step of the upkeep thread's checkpoint, on this connection between two of its
+   * transactions: it copies back what was committed since the thread's checkpoint, so this
+   * connection's next write starts the WAL over (see WalCheckpointerOptions.onLongWal). A failure
+   * (busy, a full disk) is left for the next time the thread asks.
+   */
+  #rewindWal(): void {
+    if (!this.db.isOpen || this.db.isTransaction) return;
+    try {
+      this.db.exec('PRAGMA wal_checkpoint(PASSIVE)');
+    } catch {
+      // the next 'long-wal' tries again
+    }
   }
 
   /** Applies the numbered `migrations/NNN-name.sql` files not applied yet, each in its own transaction. */
