@@ -80,14 +80,19 @@ export async function dropSchemas(schemas: Iterable<string>): Promise<void> {
  * Opens PostgresStorage on fresh, migrated schemas, and drops them all on `dropAll()`.
  * Pools are small: test files run side by side against one server.
  */
-export function postgresSchemas(): { open(options?: { poolSize?: number; onError?: (error: Error) => void }): Promise<PostgresStorage>; dropAll(): Promise<void>; schemas: Set<string> } {
+export function postgresSchemas(): { open(options?: { poolSize?: number; onError?: (error: Error) => void; vacuumEveryOutcomes?: number }): Promise<PostgresStorage>; dropAll(): Promise<void>; schemas: Set<string> } {
   const schemas = new Set<string>();
   return {
     schemas,
     async open(options = {}) {
       const schema = newSchemaName();
       schemas.add(schema);
-      const storage = new PostgresStorage(TEST_DATABASE_URL, { schema, poolSize: options.poolSize ?? 4, ...(options.onError ? { onError: options.onError } : {}) });
+      const storage = new PostgresStorage(TEST_DATABASE_URL, {
+        schema,
+        poolSize: options.poolSize ?? 4,
+        ...(options.onError ? { onError: options.onError } : {}),
+        ...(options.vacuumEveryOutcomes !== undefined ? { vacuumEveryOutcomes: options.vacuumEveryOutcomes } : {}),
+      });
       await storage.migrate();
       return storage;
     },

@@ -41,6 +41,7 @@ import { AttemptPartitions } from './postgres-partitions.ts';
 import { ATTEMPT_COLUMNS, DELIVERY_COLUMNS, ENDPOINT_COLUMNS, endpointValues, toAttempt, toAttemptDetail, toDelivery, toEndpoint, toEvent, toWorkspace } from './postgres-rows.ts';
 import { postgresSearch } from './postgres-search.ts';
 import { parsePostgresUrl } from './postgres-url.ts';
+import { DeliveriesVacuum } from './postgres-vacuum.ts';
 import { toEndpointRoute } from '../sql/row-readers.ts';
 import { EndpointRouteCache } from '../sql/endpoint-route-cache.ts';
 
@@ -57,6 +58,8 @@ export interface PostgresStorageOptions {
   poolSize?: number;
   /** Told of connection errors no query is waiting for. Default: one line on stderr. */
   onError?: (error: Error) => void;
+  /** Recorded attempts between two vacuums of `deliveries` (default VACUUM_EVERY_OUTCOMES); for tests. */
+  vacuumEveryOutcomes?: number;
 }
 
 /**
@@ -72,6 +75,7 @@ export class PostgresStorage implements Storage {
   readonly #listener: NotificationListener;
   readonly #floorTag: number;
   readonly #claimMemo = new ClaimMemo();
+  readonly #vacuum: DeliveriesVacuum;
 
   constructor(url: string, options: PostgresStorageOptions = {}) {
     const target = parsePostgresUrl(url, {
@@ -82,6 +86,7 @@ export class PostgresStorage implements Storage {
     this.#partitions = new AttemptPartitions(this.#db);
     this.#listener = new NotificationListener(this.#db);
     this.#floorTag = stream.floorLockTag(target.schema);
+    this.#vacuum = new DeliveriesVacuum(this.#db, options.vacuumEveryOutcomes);
   }
 
   /** The schema this storage uses, or null for the connection's default search_path. */
@@ -119,6 +124,7 @@ export class PostgresStorage implements Storage {
   }
 
   async close(): Promise<void> {
+    await this.#vacuum.settled();
     await this.#listener.close();
     await this.#db.close();
   }
@@ -338,7 +344,14 @@ export class PostgresStorage implements Storage {
   }
 
   async recordOutcomes(outcomes: AttemptOutcome[]): Promise<HealthChanges> {
-    return queue.recordOutcomes(this.#db, this.#partitions, { floorTag: this.#floorTag, attemptsChannel: this.channelName('herald_attempts') }, outcomes);
+    const changes = await queue.recordOutcomes(this.#db, this.#partitions, { floorTag: this.#floorTag, attemptsChannel: this.channelName('herald_attempts') }, outcomes);
+    this.#vacuum.recorded(outcomes.length);
+    return changes;
+  }
+
+  /** The vacuum of `deliveries` this process runs, for tests. */
+  get vacuum(): DeliveriesVacuum {
+    return this.#vacuum;
   }
 
   async nextRunAt(): Promise<number | null> {
