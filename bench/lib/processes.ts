@@ -142,28 +142,50 @@ export function sleep(ms: number): Promise<void> {
 /** This machine's wall clock in fractional ms, comparable across processes (the receiver's arrivals). */
 export const wallClock = (): number => performance.timeOrigin + performance.now();
 
+/** What publishLatencies measured, all in ms; `settled…` leave out the events sent in the first `settleSeconds`. */
+export interface PublishLatencies {
+  /** Per delivered event: the client reading the 202 → the receiver seeing the request head. */
+  values: number[];
+  settledValues: number[];
+  /** Per accepted publish: the request sent → its 202 read. */
+  answers: number[];
+  settledAnswers: number[];
+  accepted: number;
+}
+
 /**
  * Scenario 4's measure: single publishes to the Herald at `apiUrl`, an open loop of `ratePerS` for
- * `seconds`; per event, the client reading the 202 → the receiver seeing the request head. Returns the
- * latencies (ms) of the events that arrived within 30 s, and how many events were accepted.
+ * `seconds`; per event, the client reading the 202 → the receiver seeing the request head (for the
+ * events that arrived within 30 s), and how long each publish took to be answered. A Herald just
+ * started is slower for its first seconds (its code not yet compiled by V8, its PostgreSQL
+ * connections new), so the figures are also given without the events of the first `settleSeconds`.
  */
 export async function publishLatencies(options: {
-  apiUrl: string; apiKey: string; receiver: ReceiverProcess; ratePerS: number; seconds: number; payload: unknown; dispatcher: Agent;
-}): Promise<{ values: number[]; accepted: number }> {
+  apiUrl: string; apiKey: string; receiver: ReceiverProcess; ratePerS: number; seconds: number; payload: unknown; dispatcher: Agent; settleSeconds?: number;
+}): Promise<PublishLatencies> {
   const body = JSON.stringify({ type: 'bench.latency', payload: options.payload });
-  const accepted = new Map<string, number>();
+  const accepted = new Map<string, { at: number; answerMs: number; settled: boolean }>();
+  const settledFrom = performance.now() + (options.settleSeconds ?? 3) * 1000;
   await options.receiver.arrivals(); // forget earlier arrivals
   await openLoop(options.ratePerS, options.seconds, async () => {
+    const sent = performance.now();
     const response = await request(`${options.apiUrl}/v1/events`, {
       method: 'POST', body, dispatcher: options.dispatcher, headers: { authorization: `Bearer ${options.apiKey}`, 'content-type': 'application/json' },
     });
     const answer = (await response.body.json()) as { id?: string };
     if (response.statusCode !== 202 || answer.id === undefined) throw new Error(`publish: ${response.statusCode} ${JSON.stringify(answer).slice(0, 300)}`);
-    accepted.set(answer.id, wallClock());
+    accepted.set(answer.id, { at: wallClock(), answerMs: performance.now() - sent, settled: sent >= settledFrom });
   });
   const arrivals = await arrivalsOf(options.receiver, accepted.size);
-  const values = [...accepted].map(([id, at]) => (arrivals.get(id) ?? Number.NaN) - at).filter(Number.isFinite);
-  return { values, accepted: accepted.size };
+  const delivered = [...accepted].map(([id, publish]) => ({ ...publish, latency: (arrivals.get(id) ?? Number.NaN) - publish.at })).filter((event) => Number.isFinite(event.latency));
+  const published = [...accepted.values()];
+  return {
+    values: delivered.map((event) => event.latency),
+    settledValues: delivered.filter((event) => event.settled).map((event) => event.latency),
+    answers: published.map((publish) => publish.answerMs),
+    settledAnswers: published.filter((publish) => publish.settled).map((publish) => publish.answerMs),
+    accepted: accepted.size,
+  };
 }
 
 /** The receiver's arrivals, collected until `expected` came or `timeoutMs` passed. */
