@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import type { PostgresStorage } from '../../src/storage/postgres/postgres-storage.ts';
+import { DeliveriesVacuum, VACUUM_REST_FACTOR } from '../../src/storage/postgres/postgres-vacuum.ts';
 import { postgresSchemas, postgresSkipReason } from '../support/postgres.ts';
 import { T0, newEvent, outcomeFor, seedWorkspace } from './fixtures.ts';
 
@@ -55,6 +56,29 @@ describe('PostgreSQL: deliveries are vacuumed by Herald as attempts are recorded
       await deliver(storage, 15);
       assert.equal(storage.vacuum.runs, 0);
       assert.equal(await vacuumsFinished(storage), 0);
+    } finally {
+      await storage.close();
+    }
+  });
+
+  test('after a vacuum the process rests nine times as long as it took before the next one', async () => {
+    const storage = await databases.open();
+    try {
+      let now = 0;
+      const vacuum = new DeliveriesVacuum(storage.database, { everyOutcomes: 20, clock: () => now });
+      vacuum.recorded(20);
+      assert.equal(vacuum.runs, 1);
+      now = 100; // the vacuum "took" 100 ms: the next one may start at 100 + 900
+      await vacuum.settled();
+      const restEnds = 100 + VACUUM_REST_FACTOR * 100;
+      now = restEnds - 1;
+      vacuum.recorded(40);
+      assert.equal(vacuum.runs, 1, 'no vacuum while resting, however many attempts were recorded');
+      now = restEnds;
+      vacuum.recorded(1);
+      assert.equal(vacuum.runs, 2, 'the attempts counted while resting start the next vacuum once the rest is over');
+      await vacuum.settled();
+      assert.equal(await vacuumsFinished(storage), 2);
     } finally {
       await storage.close();
     }

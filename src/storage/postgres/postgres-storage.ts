@@ -86,7 +86,7 @@ export class PostgresStorage implements Storage {
     this.#partitions = new AttemptPartitions(this.#db);
     this.#listener = new NotificationListener(this.#db);
     this.#floorTag = stream.floorLockTag(target.schema);
-    this.#vacuum = new DeliveriesVacuum(this.#db, options.vacuumEveryOutcomes);
+    this.#vacuum = new DeliveriesVacuum(this.#db, options.vacuumEveryOutcomes !== undefined ? { everyOutcomes: options.vacuumEveryOutcomes } : {});
   }
 
   /** The schema this storage uses, or null for the connection's default search_path. */
