@@ -28,9 +28,10 @@ export interface DeliveriesVacuumOptions {
  *
  * `SKIP_LOCKED`: when another process (or autovacuum) is vacuuming it, this one is skipped. A failed
  * vacuum is left for the next one: it is upkeep, never on a caller's path. A vacuum took 54 ms at
- * 20,000 rows, 36–208 ms at 500,000 and 73–237 ms every 1,000 deliveries at 2,000,000; at thousands of
- * attempts a second, a count alone would run them back to back on a large table. So after each vacuum the process rests nine times as long as it took
- * (VACUUM_REST_FACTOR) before it starts another: vacuuming holds at most a tenth of one connection.
+ * 20,000 rows, 36–208 ms at 500,000 and 73–237 ms every 1,000 deliveries at 2,000,000; at thousands
+ * of attempts a second, a count alone would run them back to back on a large table. So after each
+ * vacuum the process rests nine times as long as it took (VACUUM_REST_FACTOR) before it starts
+ * another: vacuuming holds at most a tenth of one connection.
  */
 export class DeliveriesVacuum {
   readonly #db: PostgresDatabase;
