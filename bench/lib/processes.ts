@@ -13,6 +13,7 @@ const REPO = join(import.meta.dirname, '..', '..');
 /** A receiver child process (bench/receiver.ts). */
 export interface ReceiverProcess {
   url: string;
+  pid: number;
   stop(): Promise<void>;
   /** Wall-clock arrival time (fractional ms) of each `webhook-id` since the last call. */
   arrivals(): Promise<Map<string, number>>;
@@ -25,6 +26,7 @@ export async function startReceiver(args: string[] = []): Promise<ReceiverProces
   const url = `http://127.0.0.1:${chunk.toString().trim()}`;
   return {
     url,
+    pid: child.pid!,
     stop: () => stopChild(child),
     arrivals: async () => {
       const response = await request(`${url}/__arrivals`);

@@ -1,11 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cpuMs } from '../../test/chaos/support/probes.ts';
+import { cpuMsOfPids, cpuWindow, mainThreadCpuMs, ownCpuMs, type CpuAccount } from '../lib/cpu.ts';
 import { startHerald, waitForSucceeded } from '../lib/processes.ts';
 
 export interface DeliveryOptions {
   url: string;
+  /** The receiver's process, whose CPU time is counted apart. */
+  receiverPid: number;
   events: number;
   concurrency: number;
   payload: unknown;
@@ -17,6 +19,11 @@ export interface DeliveryResult {
   perS: number;
   /** CPU time of the Herald process per delivery (all its threads), µs: the cost, whatever the machine's load. */
   cpuUsPerDelivery: number;
+  /** The machine over the run: how busy, and the CPU time of Herald, the receiver and the bench (the publisher). */
+  cpu: CpuAccount;
+  /** Herald's main thread (every SQLite write, the HTTP of publishing and sending): µs a delivery, and busy 0…1 of the run. */
+  mainThreadUsPerDelivery: number;
+  mainThreadBusy: number;
 }
 
 /**
@@ -33,16 +40,24 @@ export async function deliveryThroughput(options: DeliveryOptions): Promise<Deli
   }, options.nodeArgs);
   try {
     await herald.api('POST', '/v1/endpoints', { url: `${options.url}/hook` });
-    const cpuNow = () => cpuMs(herald.pid) ?? Number.NaN; // Linux /proc
-    const cpuBefore = cpuNow();
+    const endCpu = cpuWindow({ herald: () => cpuMsOfPids([herald.pid]), receiver: () => cpuMsOfPids([options.receiverPid]), bench: ownCpuMs });
+    const mainBefore = mainThreadCpuMs(herald.pid);
     const started = performance.now();
     for (let sent = 0; sent < options.events; sent += 500) {
       const events = Array.from({ length: Math.min(500, options.events - sent) }, () => ({ type: 'bench.event', payload: options.payload }));
       await herald.api('POST', '/v1/events/batch', { events });
     }
     await waitForSucceeded(herald, options.events);
-    const perS = options.events / ((performance.now() - started) / 1000);
-    return { perS, cpuUsPerDelivery: ((cpuNow() - cpuBefore) * 1000) / options.events };
+    const elapsedMs = performance.now() - started;
+    const mainMs = mainThreadCpuMs(herald.pid) - mainBefore;
+    const cpu = endCpu();
+    return {
+      perS: options.events / (elapsedMs / 1000),
+      cpuUsPerDelivery: (cpu.partsMs.herald! * 1000) / options.events,
+      cpu,
+      mainThreadUsPerDelivery: (mainMs * 1000) / options.events,
+      mainThreadBusy: mainMs / elapsedMs,
+    };
   } finally {
     await herald.stop();
     rmSync(dataDir, { recursive: true, force: true });
