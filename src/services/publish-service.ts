@@ -3,7 +3,7 @@ import { AppError, type ErrorDetail } from '../domain/app-error.ts';
 import { matchesEventTypes } from '../domain/event-type-match.ts';
 import { newId } from '../domain/ids.ts';
 import type { DeliveryRecord, EventRecord } from '../storage/records.ts';
-import type { EndpointRoute, NewEvent } from '../storage/storage.ts';
+import type { EndpointRoute, NewEvent, PublishResult } from '../storage/storage.ts';
 import type { ServiceContext } from './context.ts';
 import { canonicalJson } from './cursor-codec.ts';
 
@@ -11,6 +11,8 @@ import { canonicalJson } from './cursor-codec.ts';
 export const IDEMPOTENCY_WINDOW_MS = 24 * 3_600_000;
 /** The most events one batch may carry. */
 export const MAX_BATCH_EVENTS = 1000;
+/** Fan-outs tried from routes found out of date before the last, written whatever the routes' version. */
+const MAX_ROUTE_TRIES = 4;
 const MAX_TAGS = 32;
 
 /** One event to publish, as the caller sent it. */
@@ -41,24 +43,31 @@ export async function publishEvents(
 ): Promise<{ response: unknown; replayed: boolean }> {
   // Each payload is serialised once: its size is checked on the text that is stored and sent.
   const payloads = inputs.map((input, index) => checkEvent(ctx, input, inputs.length > 1 ? `events[${index}].` : ''));
-  const endpoints = await ctx.storage.listEndpointRoutes(workspaceId);
-  await checkEndpointIds(ctx, workspaceId, inputs, endpoints, options.forceEndpointIds === true);
-
-
-  const now = ctx.clock.now();
   const force = options.forceEndpointIds === true;
-  const published = inputs.map((input, index) => fanOut(workspaceId, input, payloads[index]!, endpoints, now, force));
-  const response = options.render(published);
-  const idempotency = options.idempotencyKey
-    ? {
-        key: options.idempotencyKey,
-        requestHash: createHash('sha256').update(canonicalJson(options.requestBody)).digest('hex'),
-        response: JSON.stringify(response),
-        notBefore: now - IDEMPOTENCY_WINDOW_MS,
-      }
-    : null;
-  const newEvents: NewEvent[] = published.map(({ event, deliveries }) => ({ event, deliveries }));
-  const result = await ctx.storage.publishEvents(workspaceId, newEvents, idempotency);
+  // The routes may come from what storage last read, unchecked: the write checks their version and
+  // answers `stale_routes` (writing nothing) when the endpoints changed since; then the fan-out is
+  // done again from routes read afresh. A last try, if they keep changing, writes unchecked.
+  let published: PublishedEvent[] = [];
+  let response: unknown;
+  let result: PublishResult = { kind: 'stale_routes' };
+  for (let tries = 1; result.kind === 'stale_routes'; tries += 1) {
+    const { version, routes } = await ctx.storage.routesForPublish(workspaceId, { fresh: tries > 1 });
+    const endpoints = [...routes]; // checkEndpointIds may add to it; the routes may be shared
+    await checkEndpointIds(ctx, workspaceId, inputs, endpoints, force);
+    const now = ctx.clock.now();
+    published = inputs.map((input, index) => fanOut(workspaceId, input, payloads[index]!, endpoints, now, force));
+    response = options.render(published);
+    const idempotency = options.idempotencyKey
+      ? {
+          key: options.idempotencyKey,
+          requestHash: createHash('sha256').update(canonicalJson(options.requestBody)).digest('hex'),
+          response: JSON.stringify(response),
+          notBefore: now - IDEMPOTENCY_WINDOW_MS,
+        }
+      : null;
+    const newEvents: NewEvent[] = published.map(({ event, deliveries }) => ({ event, deliveries }));
+    result = await ctx.storage.publishEvents(workspaceId, newEvents, idempotency, tries < MAX_ROUTE_TRIES ? version : undefined);
+  }
   if (result.kind === 'conflict') {
     throw new AppError('CONFLICT', 'this Idempotency-Key was used in the last 24 h with a different request body');
   }

@@ -75,7 +75,15 @@ export interface IdempotencyClaim {
 export type PublishResult =
   | { kind: 'created' }
   | { kind: 'replayed'; response: string }
-  | { kind: 'conflict' };
+  | { kind: 'conflict' }
+  /** The workspace's endpoints changed after the routes given (`routesVersion`) were read: nothing was written. */
+  | { kind: 'stale_routes' };
+
+/** The enabled endpoints' routes, with the version of the workspace's endpoints they were read at. */
+export interface VersionedRoutes {
+  version: number;
+  routes: EndpointRoute[];
+}
 
 /** A delivery claimed by a worker, with everything needed to send it. */
 export interface ClaimedDelivery {
@@ -229,9 +237,19 @@ export interface Storage {
   deleteEndpoint(workspaceId: string, id: string, nowMs: number): Promise<boolean>;
   /** What fan-out needs of the workspace's enabled endpoints (id, URL, event types): no secrets, headers or metadata. */
   listEndpointRoutes(workspaceId: string): Promise<EndpointRoute[]>;
+  /**
+   * The routes a publish fans out to, with their version; `fresh: false` lets storage answer from what
+   * it last read, unchecked (no read at all), since `publishEvents` given that version checks it as it
+   * writes. Never mutate the routes returned: they may be shared.
+   */
+  routesForPublish(workspaceId: string, options: { fresh: boolean }): Promise<VersionedRoutes>;
 
   /** Writes events and their deliveries in one transaction, honouring the idempotency key. */
-  publishEvents(workspaceId: string, events: NewEvent[], idempotency: IdempotencyClaim | null): Promise<PublishResult>;
+  /**
+   * Writes events and their deliveries in one transaction. With `routesVersion`, writes nothing and
+   * answers `stale_routes` when the workspace's endpoints are no longer at that version.
+   */
+  publishEvents(workspaceId: string, events: NewEvent[], idempotency: IdempotencyClaim | null, routesVersion?: number): Promise<PublishResult>;
   getEvent(workspaceId: string, id: string): Promise<EventRecord | null>;
   listEvents(filters: EventFilters, window: ListWindow<EventSortField>): Promise<ListPage<EventRecord>>;
   countEvents(filters: EventFilters): Promise<number>;

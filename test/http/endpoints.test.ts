@@ -246,6 +246,20 @@ describe('endpoints', () => {
     assert.ok(bystander.id);
   });
 
+  test('POST /test of a disabled endpoint sends to it, and later publishes still leave it out', async () => {
+    const workspace = await newWorkspace(h, 'disabled-test');
+    const endpoint = await createEndpoint(workspace.api, { url: at(receiver.base, '/ok', 'disabled-test') });
+    const warm = await publish(workspace.api, { type: 'invoice.paid', payload: {} });
+    assert.equal(warm.deliveries.length, 1, 'enabled: it gets events');
+    assert.equal((await workspace.api.patch(`/v1/endpoints/${endpoint.id}`, { enabled: false })).status, 200);
+    const tested = await workspace.api.post(`/v1/endpoints/${endpoint.id}/test`);
+    assert.equal(tested.status, 202, tested.text);
+    assert.deepEqual(tested.json.deliveries.map((d: { endpoint_id: string }) => d.endpoint_id), [endpoint.id]);
+    for (let i = 0; i < 3; i += 1) {
+      assert.deepEqual((await publish(workspace.api, { type: 'invoice.paid', payload: { i } })).deliveries, [], 'disabled: no deliveries');
+    }
+  });
+
   test('PATCH enabled:false sets a disabled_reason; enabled:true clears it', async () => {
     const endpoint = await createEndpoint(h.api, { url: `${receiver.base}/ok` });
     const disabled = await h.api.patch(`/v1/endpoints/${endpoint.id}`, { enabled: false });

@@ -183,7 +183,7 @@ describe('PostgreSQL live tail positions', { skip }, () => {
       const [d1, d2, d3] = [await publishOne(storage, workspaceId, endpoint), await publishOne(storage, workspaceId, endpoint), await publishOne(storage, workspaceId, endpoint)];
       await storage.claimDueDeliveries(T0, 10, MARGIN);
       const start = await storage.latestAttemptSeq();
-      const options = { floorTag: floorLockTag(storage.schema), attemptsChannel: storage.channelName('herald_attempts') };
+      const options = { floorTag: floorLockTag(storage.schema) };
 
       // Writer A takes its position, then stalls before committing.
       const slow = outcomeFor(d1, { createdAt: T0 + 1 });
@@ -241,7 +241,7 @@ describe('PostgreSQL live tail positions', { skip }, () => {
       const theirDelivery = await publishOne(theirs, other.workspaceId, other.endpoint);
       const prepared = await prepareOutcomes(theirs.database, theirs.partitions, [outcomeFor(theirDelivery)]);
       await theirs.database.transaction(async (tx) => {
-        await writeOutcomes(tx, prepared, { floorTag: floorLockTag(theirs.schema), attemptsChannel: theirs.channelName('herald_attempts') });
+        await writeOutcomes(tx, prepared, { floorTag: floorLockTag(theirs.schema)});
         assert.equal((await mine.streamAttempts(0, 10)).length, 1, 'their open transaction does not hide my entry');
       });
     } finally {

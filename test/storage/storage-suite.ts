@@ -216,6 +216,27 @@ export function runStorageSuite(name: string, open: () => Promise<Storage>): voi
       assert.deepEqual((await routes()).map((line) => line.split(' ')[0]), [second.id], 'deleted');
     });
 
+    test('a publish given the version of its routes writes nothing once the endpoints changed since', async () => {
+      const { workspaceId, endpoint } = await seedWorkspace(storage);
+      const { version, routes } = await storage.routesForPublish(workspaceId, { fresh: true });
+      assert.deepEqual(routes.map((r) => r.id), [endpoint.id]);
+      const first = newEvent(workspaceId, [endpoint]);
+      assert.deepEqual(await storage.publishEvents(workspaceId, [first], null, version), { kind: 'created' }, 'routes still current');
+      await storage.createEndpoint({ ...endpoint, id: newId('ep'), url: 'https://second.example.com/in', createdAt: T0 + 1 });
+      const second = newEvent(workspaceId, [endpoint]);
+      assert.deepEqual(await storage.publishEvents(workspaceId, [second], null, version), { kind: 'stale_routes' });
+      assert.equal(await storage.getEvent(workspaceId, second.event.id), null, 'nothing written');
+      assert.deepEqual(await storage.listDeliveriesOfEvents(workspaceId, [second.event.id]), []);
+      const idempotency = { key: 'k1', requestHash: 'h', response: '{}', notBefore: 0 };
+      assert.deepEqual(await storage.publishEvents(workspaceId, [second], idempotency, version), { kind: 'stale_routes' }, 'with a key too');
+      const fresh = await storage.routesForPublish(workspaceId, { fresh: true });
+      assert.notEqual(fresh.version, version);
+      assert.equal(fresh.routes.length, 2);
+      assert.deepEqual(await storage.publishEvents(workspaceId, [second], idempotency, fresh.version), { kind: 'created' }, 'the key was not spent by the refused write');
+      assert.equal((await storage.getEvent(workspaceId, second.event.id))?.id, second.event.id);
+      assert.deepEqual(await storage.publishEvents(workspaceId, [newEvent(workspaceId, [endpoint])], null), { kind: 'created' }, 'without a version: unchecked');
+    });
+
     test('a retry requested during an attempt queues a manual attempt once it is recorded', async () => {
       const { workspaceId, endpoint } = await seedWorkspace(storage);
       const delivery = await publishOne(storage, workspaceId, endpoint);

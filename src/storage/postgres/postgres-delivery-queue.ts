@@ -63,9 +63,6 @@ const UPDATE_DELIVERIES = `UPDATE deliveries d SET
     AS o (id, attempt, status, completed_at, run_at, delivered_at, response_status, response_latency_ms, error_code, error_message)
   WHERE d.id = o.id AND d.id = ANY(?::text[]) AND d.status <> 'succeeded'`;
 
-/** The last round's UPDATE also sends the NOTIFY (it goes out at commit): one round trip for both. */
-const UPDATE_DELIVERIES_AND_NOTIFY = `WITH updated AS (${UPDATE_DELIVERIES}) SELECT pg_notify(?, '')`;
-
 /** Outcomes ready to write: checked, their partitions made, their search vectors built. */
 export interface PreparedOutcomes {
   outcomes: AttemptOutcome[];
@@ -93,11 +90,11 @@ export async function prepareOutcomes(db: PostgresDatabase, partitions: AttemptP
 /**
  * Writes prepared outcomes inside the caller's transaction, three or four statements whatever the
  * batch size: the log writer's floor; the log entries (with their search vectors) and their
- * details; the endpoints' health, unless the batch cannot change it; the deliveries' new state
- * with a NOTIFY on `attemptsChannel` that goes out at commit. Idempotent: an entry already in the
- * log (a retry after a commit whose answer was lost) is skipped with everything it would change.
+ * details; the endpoints' health, unless the batch cannot change it; the deliveries' new state (the
+ * caller wakes the live tails of other processes after the commit). Idempotent: an entry already in
+ * the log (a retry after a commit whose answer was lost) is skipped with everything it would change.
  */
-export async function writeOutcomes(tx: SqlExecutor, prepared: PreparedOutcomes, options: { floorTag: number; attemptsChannel: string }): Promise<HealthChanges> {
+export async function writeOutcomes(tx: SqlExecutor, prepared: PreparedOutcomes, options: { floorTag: number }): Promise<HealthChanges> {
   const { outcomes, vectors } = prepared;
   await announceLogWriter(tx, options.floorTag);
   const attemptColumns = columnsOf(outcomes.map((outcome) => attemptValues(outcome.attempt)), ATTEMPT_COLUMN_LIST.length);
@@ -121,10 +118,8 @@ export async function writeOutcomes(tx: SqlExecutor, prepared: PreparedOutcomes,
   const onlySuccesses = fresh.every((o) => o.attempt.status === 'succeeded' || o.attempt.error?.code === 'ENDPOINT_DISABLED');
   const changes = onlySuccesses && Number(inserted[0]?.failing) === 0 ? { disabled: [], recovered: [] } : await recordEndpointHealth(tx, fresh);
   // One UPDATE per round; a delivery that has several outcomes in the batch gets them in order, one per round.
-  const all = rounds(fresh);
-  for (const [index, round] of all.entries()) {
-    const last = index === all.length - 1;
-    await tx.prepared(last ? 'herald_update_deliveries_notify' : 'herald_update_deliveries', last ? UPDATE_DELIVERIES_AND_NOTIFY : UPDATE_DELIVERIES, [
+  for (const round of rounds(fresh)) {
+    await tx.prepared('herald_update_deliveries', UPDATE_DELIVERIES, [
       round.map((o) => o.attempt.deliveryId),
       round.map((o) => o.attempt.attempt),
       round.map((o) => o.delivery.status),
@@ -136,7 +131,6 @@ export async function writeOutcomes(tx: SqlExecutor, prepared: PreparedOutcomes,
       round.map((o) => o.delivery.lastError?.code ?? null),
       round.map((o) => o.delivery.lastError?.message ?? null),
       round.map((o) => o.attempt.deliveryId),
-      ...(last ? [options.attemptsChannel] : []),
     ]);
   }
   return changes;
@@ -146,7 +140,7 @@ export async function writeOutcomes(tx: SqlExecutor, prepared: PreparedOutcomes,
 export async function recordOutcomes(
   db: PostgresDatabase,
   partitions: AttemptPartitions,
-  options: { floorTag: number; attemptsChannel: string },
+  options: { floorTag: number },
   outcomes: AttemptOutcome[],
 ): Promise<HealthChanges> {
   if (outcomes.length === 0) return { disabled: [], recovered: [] };

@@ -28,6 +28,7 @@ import type {
   Storage,
   StreamedAttempt,
   EndpointRoute,
+  VersionedRoutes,
 } from '../storage.ts';
 import { runMigrations } from './migrate.ts';
 import { PostgresDatabase, type PgRow, type SqlExecutor } from './postgres-database.ts';
@@ -35,7 +36,7 @@ import { NOT_PURGED } from './postgres-log-horizon.ts';
 import * as queue from './postgres-delivery-queue.ts';
 import * as maintenance from './postgres-log-maintenance.ts';
 import * as stream from './postgres-log-stream.ts';
-import { NotificationListener, type NotificationHandler } from './postgres-notifications.ts';
+import { NotificationListener, NotificationSender, type NotificationHandler } from './postgres-notifications.ts';
 import { ClaimMemo } from '../sql/fair-claim.ts';
 import { AttemptPartitions } from './postgres-partitions.ts';
 import { ATTEMPT_COLUMNS, DELIVERY_COLUMNS, ENDPOINT_COLUMNS, endpointValues, toAttempt, toAttemptDetail, toDelivery, toEndpoint, toEvent, toWorkspace } from './postgres-rows.ts';
@@ -65,7 +66,8 @@ export interface PostgresStorageOptions {
 /**
  * The PostgreSQL backend: many Herald processes on one database. Claims use FOR UPDATE SKIP
  * LOCKED; outcomes are written in batches; the log is partitioned by day and searched through a
- * GIN-indexed tsvector; publish, retry and outcome writes NOTIFY other processes at commit.
+ * GIN-indexed tsvector; after publish, retry and outcome writes commit, other processes are woken by
+ * a NOTIFY (`NotificationSender`).
  * URL: `postgres://user@host:5432/db?schema=herald&pool_size=10`.
  */
 export class PostgresStorage implements Storage {
@@ -73,6 +75,7 @@ export class PostgresStorage implements Storage {
   readonly #routes = new EndpointRouteCache();
   readonly #partitions: AttemptPartitions;
   readonly #listener: NotificationListener;
+  readonly #notifier: NotificationSender;
   readonly #floorTag: number;
   readonly #claimMemo = new ClaimMemo();
   readonly #vacuum: DeliveriesVacuum;
@@ -85,6 +88,7 @@ export class PostgresStorage implements Storage {
     this.#db = new PostgresDatabase(target, options.onError ? { onError: options.onError } : {});
     this.#partitions = new AttemptPartitions(this.#db);
     this.#listener = new NotificationListener(this.#db);
+    this.#notifier = new NotificationSender(this.#db);
     this.#floorTag = stream.floorLockTag(target.schema);
     this.#vacuum = new DeliveriesVacuum(this.#db, options.vacuumEveryOutcomes !== undefined ? { everyOutcomes: options.vacuumEveryOutcomes } : {});
   }
@@ -125,6 +129,7 @@ export class PostgresStorage implements Storage {
 
   async close(): Promise<void> {
     await this.#vacuum.settled();
+    await this.#notifier.settled();
     await this.#listener.close();
     await this.#db.close();
   }
@@ -153,9 +158,15 @@ export class PostgresStorage implements Storage {
     return (this.schema ? `${channel}.${this.schema}` : channel).slice(0, 63);
   }
 
-  async #notify(tx: SqlExecutor, channel: PostgresChannel): Promise<void> {
-    if (channel === 'herald_deliveries') this.#claimMemo.forget(); // this process's claims need not wait for the NOTIFY
-    await tx.all("SELECT pg_notify(?, '')", [this.channelName(channel)]);
+  /** After a commit: wakes the processes listening on `channel` (and, for deliveries, this process's claims at once). */
+  #announce(channel: PostgresChannel): void {
+    if (channel === 'herald_deliveries') this.#claimMemo.forget();
+    this.#notifier.notify(this.channelName(channel));
+  }
+
+  /** The NOTIFYs this storage sends, for tests. */
+  get notifier(): NotificationSender {
+    return this.#notifier;
   }
 
   async getSetting(name: string): Promise<string | null> {
@@ -250,25 +261,44 @@ export class PostgresStorage implements Storage {
   }
 
   async listEndpointRoutes(workspaceId: string): Promise<EndpointRoute[]> {
-    const version = Number((await this.#db.get('SELECT endpoints_version FROM workspaces WHERE id = ?', [workspaceId]))?.endpoints_version ?? -1);
-    return this.#routes.get(workspaceId, version, async () => {
-      const rows = await this.#db.all(
-        'SELECT id, url, event_types FROM endpoints WHERE workspace_id = ? AND enabled AND deleted_at IS NULL ORDER BY created_at, id',
-        [workspaceId],
-      );
-      return rows.map(toEndpointRoute);
-    });
+    return (await this.routesForPublish(workspaceId, { fresh: true })).routes;
   }
 
-  async publishEvents(workspaceId: string, events: NewEvent[], idempotency: IdempotencyClaim | null): Promise<PublishResult> {
-    const channel = this.channelName('herald_deliveries');
-    if (events.some((created) => created.deliveries.length > 0)) this.#claimMemo.forget(); // this process's claims need not wait for the NOTIFY
+  /**
+   * Unless `fresh`, the routes this process last read, without a round trip (EndpointRouteCache): a
+   * single publish was the version read and the insert, two round trips, each waking a backend (at 500
+   * publishes/s on 2 cores, `writev` took a third of the API process's CPU). The insert checks the
+   * version it is given.
+   */
+  async routesForPublish(workspaceId: string, options: { fresh: boolean }): Promise<VersionedRoutes> {
+    return this.#routes.read(
+      workspaceId,
+      options,
+      async () => Number((await this.#db.get('SELECT endpoints_version FROM workspaces WHERE id = ?', [workspaceId]))?.endpoints_version ?? -1),
+      async () => {
+        const rows = await this.#db.all(
+          'SELECT id, url, event_types FROM endpoints WHERE workspace_id = ? AND enabled AND deleted_at IS NULL ORDER BY created_at, id',
+          [workspaceId],
+        );
+        return rows.map(toEndpointRoute);
+      },
+    );
+  }
+
+  async publishEvents(workspaceId: string, events: NewEvent[], idempotency: IdempotencyClaim | null, routesVersion?: number): Promise<PublishResult> {
+    const queued = events.some((created) => created.deliveries.length > 0);
+    const check = routesVersion === undefined ? null : { workspaceId, version: routesVersion };
+    const stale = (): PublishResult => {
+      this.#routes.forget(workspaceId);
+      return { kind: 'stale_routes' };
+    };
     // Without an idempotency key, a publish is one statement (INSERT_EVENTS), its own transaction.
     if (!idempotency) {
-      await insertEvents(this.#db, events, channel);
+      if (!(await insertEvents(this.#db, events, check))) return stale();
+      if (queued) this.#announce('herald_deliveries');
       return { kind: 'created' };
     }
-    return this.#db.transaction(async (tx): Promise<PublishResult> => {
+    const result = await this.#db.transaction(async (tx): Promise<PublishResult> => {
       // Two publishes with the same key wait for each other here, so the second sees the first's answer.
       await tx.all('SELECT pg_advisory_xact_lock(hashtextextended(?, 0))', [`herald.idempotency:${workspaceId}:${idempotency.key}`]);
       const previous = await tx.get('SELECT request_hash, response, created_at FROM idempotency_keys WHERE workspace_id = ? AND key = ?', [
@@ -277,7 +307,7 @@ export class PostgresStorage implements Storage {
       if (previous && Number(previous.created_at) >= idempotency.notBefore) {
         return previous.request_hash === idempotency.requestHash ? { kind: 'replayed', response: String(previous.response) } : { kind: 'conflict' };
       }
-      await insertEvents(tx, events, channel);
+      if (!(await insertEvents(tx, events, check))) return stale();
       await tx.run(
         `INSERT INTO idempotency_keys (workspace_id, key, request_hash, response, created_at) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (workspace_id, key) DO UPDATE SET request_hash = excluded.request_hash, response = excluded.response, created_at = excluded.created_at`,
@@ -285,6 +315,8 @@ export class PostgresStorage implements Storage {
       );
       return { kind: 'created' };
     });
+    if (result.kind === 'created' && queued) this.#announce('herald_deliveries');
+    return result;
   }
 
   async getEvent(workspaceId: string, id: string): Promise<EventRecord | null> {
@@ -344,7 +376,8 @@ export class PostgresStorage implements Storage {
   }
 
   async recordOutcomes(outcomes: AttemptOutcome[]): Promise<HealthChanges> {
-    const changes = await queue.recordOutcomes(this.#db, this.#partitions, { floorTag: this.#floorTag, attemptsChannel: this.channelName('herald_attempts') }, outcomes);
+    const changes = await queue.recordOutcomes(this.#db, this.#partitions, { floorTag: this.#floorTag }, outcomes);
+    if (outcomes.length > 0) this.#announce('herald_attempts');
     this.#vacuum.recorded(outcomes.length);
     return changes;
   }
@@ -402,19 +435,15 @@ export class PostgresStorage implements Storage {
   }
 
   async requestRetries(workspaceId: string, deliveryIds: string[], nowMs: number): Promise<number> {
-    return this.#db.transaction(async (tx) => {
-      const queued = await maintenance.requestRetries(tx, workspaceId, deliveryIds, nowMs);
-      if (queued > 0) await this.#notify(tx, 'herald_deliveries');
-      return queued;
-    });
+    const queued = await this.#db.transaction((tx) => maintenance.requestRetries(tx, workspaceId, deliveryIds, nowMs));
+    if (queued > 0) this.#announce('herald_deliveries');
+    return queued;
   }
 
   async requeueFailedDeliveries(workspaceId: string, endpointId: string, since: number, until: number, limit: number, nowMs: number): Promise<number> {
-    return this.#db.transaction(async (tx) => {
-      const queued = await maintenance.requeueFailedDeliveries(tx, workspaceId, endpointId, since, until, limit, nowMs);
-      if (queued > 0) await this.#notify(tx, 'herald_deliveries');
-      return queued;
-    });
+    const queued = await this.#db.transaction((tx) => maintenance.requeueFailedDeliveries(tx, workspaceId, endpointId, since, until, limit, nowMs));
+    if (queued > 0) this.#announce('herald_deliveries');
+    return queued;
   }
 
   /** Also keeps the log's partitions ready for the coming days (retention runs on a schedule). */
@@ -439,40 +468,50 @@ export class PostgresStorage implements Storage {
   }
 }
 
-/** The events, their tags and their deliveries: one multi-row insert per table. */
 /**
- * Events, their tags and their deliveries in one statement, with the NOTIFY that wakes the workers when
- * deliveries were queued (sent at commit): one round trip, and on its own its own transaction. A publish
- * was BEGIN, three INSERTs, the NOTIFY and COMMIT: six round trips, each costing CPU in the API process
- * and the server (at 500 single publishes/s on 2 cores, the machine was saturated).
+ * Events, their tags and their deliveries in one statement: one round trip, and, run on its own, a
+ * transaction by itself. A publish was BEGIN, three INSERTs, the NOTIFY and COMMIT: six round trips, each costing
+ * CPU in the API process and the server (at 500 single publishes/s on 2 cores, the machine was
+ * saturated). The NOTIFY that wakes the workers is sent after the commit (`NotificationSender`).
+ * Given the version of the routes the deliveries were fanned out to (the first placeholders), it
+ * inserts nothing unless the workspace's endpoints are still at that version, and says whether it did.
  */
 const INSERT_EVENTS = `WITH
+  current_routes AS MATERIALIZED (
+    SELECT ?::bigint IS NULL OR coalesce((SELECT endpoints_version FROM workspaces WHERE id = ?::text), -1) = ?::bigint AS ok
+  ),
   inserted_events AS (
     INSERT INTO events (id, workspace_id, type, payload, tags, created_at)
-    SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::bigint[])
+    SELECT e.* FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::bigint[]) e WHERE (SELECT ok FROM current_routes)
   ),
   inserted_tags AS (
-    INSERT INTO event_tags (workspace_id, key, value, event_id) SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::text[])
+    INSERT INTO event_tags (workspace_id, key, value, event_id)
+    SELECT t.* FROM unnest(?::text[], ?::text[], ?::text[], ?::text[]) t WHERE (SELECT ok FROM current_routes)
   ),
   inserted_deliveries AS (
     INSERT INTO deliveries (id, workspace_id, event_id, endpoint_id, endpoint_url, event_type, status, attempt_count, run_at, next_trigger, created_at, tags)
-    SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::integer[], ?::bigint[], ?::text[], ?::bigint[], ?::text[])
+    SELECT d.* FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::integer[], ?::bigint[], ?::text[], ?::bigint[], ?::text[]) d
+    WHERE (SELECT ok FROM current_routes)
   )
-  SELECT CASE WHEN ?::boolean THEN pg_notify(?, '') END`;
+  SELECT ok FROM current_routes`;
 
-/** Runs INSERT_EVENTS for `events` (on `db`, or inside a transaction); `channel` is notified when deliveries were queued. */
-async function insertEvents(db: SqlExecutor, events: NewEvent[], channel: string): Promise<void> {
-  if (events.length === 0) return;
+/**
+ * Runs INSERT_EVENTS for `events` (on `db`, or inside a transaction); with `check`, only while the
+ * workspace's endpoints are at `check.version`. False when it wrote nothing for that reason.
+ */
+async function insertEvents(db: SqlExecutor, events: NewEvent[], check: { workspaceId: string; version: number } | null): Promise<boolean> {
+  if (events.length === 0) return true;
   const list = events.map((created) => created.event);
   const tags = list.flatMap((event) => Object.entries(event.tags).map(([key, value]) => [event.workspaceId, key, value, event.id] as const));
   const deliveries = events.flatMap((created) => created.deliveries.map((delivery) => ({ delivery, tags: JSON.stringify(created.event.tags) })));
   const column = <T>(pick: (d: DeliveryRecord) => T) => deliveries.map(({ delivery }) => pick(delivery));
-  await db.prepared('herald_insert_events', INSERT_EVENTS, [
+  const rows = await db.prepared('herald_insert_events', INSERT_EVENTS, [
+    check?.version ?? null, check?.workspaceId ?? null, check?.version ?? null,
     list.map((e) => e.id), list.map((e) => e.workspaceId), list.map((e) => e.type), list.map((e) => e.payload), list.map((e) => JSON.stringify(e.tags)), list.map((e) => e.createdAt),
     tags.map((t) => t[0]), tags.map((t) => t[1]), tags.map((t) => t[2]), tags.map((t) => t[3]),
     column((d) => d.id), column((d) => d.workspaceId), column((d) => d.eventId), column((d) => d.endpointId), column((d) => d.endpointUrl),
     column((d) => d.eventType), column((d) => d.status), column((d) => d.attemptCount), column((d) => d.runAt), column((d) => d.nextTrigger),
     column((d) => d.createdAt), deliveries.map((d) => d.tags),
-    deliveries.length > 0, channel,
   ]);
+  return rows[0]?.ok === true;
 }

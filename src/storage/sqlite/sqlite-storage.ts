@@ -27,6 +27,7 @@ import type {
   RetryRequestResult,
   Storage,
   EndpointRoute,
+  VersionedRoutes,
 } from '../storage.ts';
 import { SqliteDatabase, type SqlValue } from './sqlite-database.ts';
 import * as queue from './sqlite-delivery-queue.ts';
@@ -160,18 +161,30 @@ export class SqliteStorage implements Storage {
   }
 
   async listEndpointRoutes(workspaceId: string): Promise<EndpointRoute[]> {
-    const version = Number(this.#db.get('SELECT endpoints_version FROM workspaces WHERE id = ?', [workspaceId])?.endpoints_version ?? -1);
-    return this.#routes.get(workspaceId, version, () =>
-      this.#db
-        .all('SELECT id, url, event_types FROM endpoints WHERE workspace_id = ? AND enabled = 1 AND deleted_at IS NULL ORDER BY created_at, id', [workspaceId])
-        .map(toEndpointRoute),
+    return (await this.routesForPublish(workspaceId, { fresh: true })).routes;
+  }
+
+  async routesForPublish(workspaceId: string, options: { fresh: boolean }): Promise<VersionedRoutes> {
+    return this.#routes.read(
+      workspaceId,
+      options,
+      () => this.#endpointsVersion(workspaceId),
+      () =>
+        this.#db
+          .all('SELECT id, url, event_types FROM endpoints WHERE workspace_id = ? AND enabled = 1 AND deleted_at IS NULL ORDER BY created_at, id', [workspaceId])
+          .map(toEndpointRoute),
     );
   }
 
-  async publishEvents(workspaceId: string, events: NewEvent[], idempotency: IdempotencyClaim | null): Promise<PublishResult> {
+  #endpointsVersion(workspaceId: string): number {
+    return Number(this.#db.get('SELECT endpoints_version FROM workspaces WHERE id = ?', [workspaceId])?.endpoints_version ?? -1);
+  }
+
+  async publishEvents(workspaceId: string, events: NewEvent[], idempotency: IdempotencyClaim | null, routesVersion?: number): Promise<PublishResult> {
     // Group commit: the publishes of one turn of the event loop share a COMMIT (each in its own savepoint).
     return this.#db.groupTransaction((): PublishResult => {
       this.#claimMemo.forget(); // in the same synchronous run as the COMMIT: no claim comes between
+      if (routesVersion !== undefined && this.#endpointsVersion(workspaceId) !== routesVersion) return { kind: 'stale_routes' };
       if (idempotency) {
         const previous = this.#db.get('SELECT request_hash, response, created_at FROM idempotency_keys WHERE workspace_id = ? AND key = ?', [
           workspaceId, idempotency.key,
