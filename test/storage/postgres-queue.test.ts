@@ -80,6 +80,59 @@ describe('PostgreSQL queue', { skip }, () => {
     }
   });
 
+  test('attempts in flight per endpoint (herald_leases_held): live leases only, read by an index scan at every call', async (t) => {
+    const storage = await databases.open();
+    try {
+      const { workspaceId, endpoint: busy } = await seedWorkspace(storage);
+      const quiet = (await seedWorkspace(storage)).endpoint;
+      await withAdminClient(async (client) => {
+        // 3,000 attempts made and finished: each left an entry in deliveries_in_flight, dead until VACUUM,
+        // and with no statistics yet the table looks small: the planner's own choice is a bitmap scan.
+        await client.query(
+          `INSERT INTO deliveries (id, workspace_id, event_id, endpoint_id, endpoint_url, event_type, status, attempt_count, run_at, next_trigger, created_at, tags)
+           SELECT 'dlv_done_' || g, $1, 'evt_' || g, $2, 'u', 't', 'delivering', 0, $3::bigint + 60000, 'scheduled', $3::bigint, '{}' FROM generate_series(1, 3000) g`,
+          [workspaceId, busy.id, T0],
+        );
+        await client.query(`UPDATE deliveries SET status = 'succeeded', attempt_count = 1, run_at = NULL WHERE id LIKE 'dlv_done_%'`);
+      }, storage.schema!);
+      // …and in flight: 5 live leases of `busy` (2 more ended), 1 of `quiet`.
+      for (const [endpoint, leaseEnd] of [[busy, 1], [busy, 1], [busy, 1], [busy, 1], [busy, 1], [busy, -1], [busy, -1], [quiet, 1]] as const) {
+        const delivery = await publishOne(storage, endpoint.workspaceId, endpoint, T0);
+        await withAdminClient((client) => client.query(`UPDATE deliveries SET status = 'delivering', run_at = $2 WHERE id = $1`, [delivery.id, T0 + leaseEnd * 60_000]), storage.schema!);
+      }
+      await withAdminClient(async (client) => {
+        const plans: string[] = [];
+        client.on('notice', (notice) => plans.push(String(notice.message)));
+        const explained = await client.query("LOAD 'auto_explain'").then(() => true, () => false);
+        if (explained) {
+          await client.query("SET auto_explain.log_min_duration = 0; SET auto_explain.log_nested_statements = on; SET auto_explain.log_level = 'notice'");
+        }
+        // More calls than PostgreSQL's five custom plans, so the cached (generic) plan is seen too.
+        for (let call = 0; call < 8; call += 1) {
+          const held = await client.query('SELECT endpoint_id, n FROM herald_leases_held($1) ORDER BY endpoint_id', [T0]);
+          assert.deepEqual(
+            Object.fromEntries(held.rows.map((row) => [row.endpoint_id, Number(row.n)])),
+            { [busy.id]: 5, [quiet.id]: 1 },
+            `call ${call + 1}: ended leases are not counted`,
+          );
+        }
+        if (!explained) {
+          t.diagnostic('auto_explain is not installed: the scan type was not checked');
+          return;
+        }
+        // An index scan marks the dead entries it meets; a bitmap scan would visit the table for each, at every claim.
+        const inner = plans.filter((plan) => plan.includes('deliveries'));
+        assert.equal(inner.length, 8, `the function's query was explained at each call:\n${plans.join('\n')}`);
+        for (const plan of inner) {
+          assert.match(plan, /Index (Only )?Scan using deliveries_in_flight/, plan);
+          assert.doesNotMatch(plan, /Bitmap|Seq Scan/, plan);
+        }
+      }, storage.schema!);
+    } finally {
+      await storage.close();
+    }
+  });
+
   test('recording the same batch twice (a retry after a lost commit answer) changes nothing the second time', async () => {
     const storage = await databases.open();
     try {

@@ -17,7 +17,7 @@ const endpointField = (column: string): string => `endpoint.${column}`;
  * Step by step, as `chooseFairly`, `borrowRoom` and `withFreshLane` describe it; every CTE sees the
  * same snapshot, and each lock is taken with SKIP LOCKED, so claimers never wait for each other:
  * - `held`: attempts in flight in every worker (leases not yet ended), per endpoint (a function of
- *   migration 005, which reads them by index scan, so dead index entries are marked once, not revisited);
+ *   migrations 005 and 006, which reads them by index scan, so dead index entries are marked once, not revisited);
  * - `fair`: the share (a quarter of held + limit, at least 1) and the endpoints already at it;
  * - `head`: candidates in due order, endpoints at their share left out; looking past them is bounded
  *   to the first FAIR_SCAN_ROWS due rows (only while some endpoint is at its share). Each row is
