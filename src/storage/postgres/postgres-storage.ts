@@ -288,13 +288,9 @@ export class PostgresStorage implements Storage {
   async publishEvents(workspaceId: string, events: NewEvent[], idempotency: IdempotencyClaim | null, routesVersion?: number): Promise<PublishResult> {
     const queued = events.some((created) => created.deliveries.length > 0);
     const check = routesVersion === undefined ? null : { workspaceId, version: routesVersion };
-    const stale = (): PublishResult => {
-      this.#routes.forget(workspaceId);
-      return { kind: 'stale_routes' };
-    };
     // Without an idempotency key, a publish is one statement (INSERT_EVENTS), its own transaction.
     if (!idempotency) {
-      if (!(await insertEvents(this.#db, events, check))) return stale();
+      if (!(await insertEvents(this.#db, events, check))) return { kind: 'stale_routes' };
       if (queued) this.#announce('herald_deliveries');
       return { kind: 'created' };
     }
@@ -307,7 +303,7 @@ export class PostgresStorage implements Storage {
       if (previous && Number(previous.created_at) >= idempotency.notBefore) {
         return previous.request_hash === idempotency.requestHash ? { kind: 'replayed', response: String(previous.response) } : { kind: 'conflict' };
       }
-      if (!(await insertEvents(tx, events, check))) return stale();
+      if (!(await insertEvents(tx, events, check))) return { kind: 'stale_routes' };
       await tx.run(
         `INSERT INTO idempotency_keys (workspace_id, key, request_hash, response, created_at) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (workspace_id, key) DO UPDATE SET request_hash = excluded.request_hash, response = excluded.response, created_at = excluded.created_at`,

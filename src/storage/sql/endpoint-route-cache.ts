@@ -31,9 +31,4 @@ export class EndpointRouteCache {
     this.#byWorkspace.set(workspaceId, read);
     return read;
   }
-
-  /** Forgets the workspace's routes (they were found out of date). */
-  forget(workspaceId: string): void {
-    this.#byWorkspace.delete(workspaceId);
-  }
 }
