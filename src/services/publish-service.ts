@@ -44,6 +44,7 @@ export async function publishEvents(
   // Each payload is serialised once: its size is checked on the text that is stored and sent.
   const payloads = inputs.map((input, index) => checkEvent(ctx, input, inputs.length > 1 ? `events[${index}].` : ''));
   const force = options.forceEndpointIds === true;
+  const requestHash = options.idempotencyKey ? createHash('sha256').update(canonicalJson(options.requestBody)).digest('hex') : '';
   // The routes may come from what storage last read, unchecked: the write checks their version and
   // answers `stale_routes` (writing nothing) when the endpoints changed since; then the fan-out is
   // done again from routes read afresh. A last try, if they keep changing, writes unchecked.
@@ -60,7 +61,7 @@ export async function publishEvents(
     const idempotency = options.idempotencyKey
       ? {
           key: options.idempotencyKey,
-          requestHash: createHash('sha256').update(canonicalJson(options.requestBody)).digest('hex'),
+          requestHash,
           response: JSON.stringify(response),
           notBefore: now - IDEMPOTENCY_WINDOW_MS,
         }

@@ -244,10 +244,10 @@ export interface Storage {
    */
   routesForPublish(workspaceId: string, options: { fresh: boolean }): Promise<VersionedRoutes>;
 
-  /** Writes events and their deliveries in one transaction, honouring the idempotency key. */
   /**
-   * Writes events and their deliveries in one transaction. With `routesVersion`, writes nothing and
-   * answers `stale_routes` when the workspace's endpoints are no longer at that version.
+   * Writes events and their deliveries in one transaction, honouring the idempotency key. With
+   * `routesVersion`, writes nothing and answers `stale_routes` when the workspace's endpoints are no
+   * longer at that version.
    */
   publishEvents(workspaceId: string, events: NewEvent[], idempotency: IdempotencyClaim | null, routesVersion?: number): Promise<PublishResult>;
   getEvent(workspaceId: string, id: string): Promise<EventRecord | null>;

@@ -241,7 +241,7 @@ describe('PostgreSQL live tail positions', { skip }, () => {
       const theirDelivery = await publishOne(theirs, other.workspaceId, other.endpoint);
       const prepared = await prepareOutcomes(theirs.database, theirs.partitions, [outcomeFor(theirDelivery)]);
       await theirs.database.transaction(async (tx) => {
-        await writeOutcomes(tx, prepared, { floorTag: floorLockTag(theirs.schema)});
+        await writeOutcomes(tx, prepared, { floorTag: floorLockTag(theirs.schema) });
         assert.equal((await mine.streamAttempts(0, 10)).length, 1, 'their open transaction does not hide my entry');
       });
     } finally {
