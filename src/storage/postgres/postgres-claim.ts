@@ -141,8 +141,11 @@ export async function claimDueDeliveries(
   const rows = await db.prepared('herald_claim_due_deliveries', CLAIM, [nowMs, limit, freshLaneSize(limit), nowMs + leaseMarginMs, remembered]);
   const look = rows[0];
   const full = (look?.['look.full_ids'] ?? []) as string[];
-  // The look ran (not skipped, not unbounded) and found nothing past the endpoints at their share.
-  if (full.length > 0 && Number(look?.['look.scan_rows']) > 0 && Number(look?.['look.found']) === 0) memo.rememberNothingPast(full, nowMs, generation);
+  // The look ran (not skipped, not unbounded): did it find anything past the endpoints at their share?
+  if (full.length > 0 && Number(look?.['look.scan_rows']) > 0) {
+    if (Number(look?.['look.found']) === 0) memo.rememberNothingPast(full, nowMs, generation);
+    else memo.foundWorkPast();
+  }
   if (after && look) after.nextRunAt = look['look.next_run_at'] === null || look['look.next_run_at'] === undefined ? null : Number(look['look.next_run_at']);
   return rows.filter((row) => row.id !== null && row.id !== undefined).map((row) => {
     const delivery = toDelivery(row);

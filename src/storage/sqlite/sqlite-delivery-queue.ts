@@ -36,7 +36,10 @@ export function claimDueDeliveries(db: SqliteDatabase, nowMs: number, limit: num
           [nowMs, FAIR_SCAN_ROWS, JSON.stringify(full), limit * 2],
         )
     ).map((row) => ({ id: String(row.id), endpointId: String(row.endpoint_id) }));
-    if (full.length > 0 && !skipLook && candidates.length === 0) memo.rememberNothingPast(full, nowMs, memo.generation);
+    if (full.length > 0 && !skipLook) {
+      if (candidates.length === 0) memo.rememberNothingPast(full, nowMs, memo.generation);
+      else memo.foundWorkPast();
+    }
     const oldest = Number(db.get(`SELECT MIN(run_at) AS at FROM deliveries WHERE ${UNFINISHED_DELIVERY} AND run_at <= ?`, [nowMs])?.at ?? nowMs);
     if (oldest <= nowMs - BACKLOG_AGE_MS) {
       // A backlog: the newest due deliveries get a lane of their own (fair-claim.ts).
