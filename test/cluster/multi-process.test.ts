@@ -9,7 +9,8 @@ import { startReceiver, startWorkerProcess, type WorkerProcess } from './cluster
 // Scale-out's acceptance test: one API process and three worker processes (`node src/main.ts`, as
 // `npm start` runs it) on one PostgreSQL schema. 3,000 events are published through the API; one
 // worker is killed with SIGKILL once about a third has arrived. Every accepted event must be delivered
-// and logged as succeeded; duplicates can only come from the killed worker's in-flight attempts.
+// and logged as succeeded; duplicates can only come from the killed worker's attempts in flight or
+// answered but not yet recorded: at most 2 × its concurrency (README, "The at-least-once window").
 
 const EVENTS = 3000;
 const BATCH = 500;
@@ -96,6 +97,9 @@ test('one API and three worker processes on one schema: a kill -9 of a worker lo
   assert.deepEqual([...accepted].filter((id) => !receiver.received.has(id)), [], 'events lost');
   assert.deepEqual([...receiver.received.keys()].filter((id) => !accepted.has(id)), [], 'no unknown webhook-ids');
   const duplicates = receiver.receipts - receiver.received.size;
+  // A slot is freed when the receiver answers, and claims go on while up to `concurrency` outcomes wait
+  // for their group commit: what the killed worker had sent but not recorded is at most twice that.
+  const mostDuplicates = 2 * CONCURRENCY;
 
   // 6. The work was spread: every worker process sent requests (socket owners, where /proc tells them).
   const perWorker = workers.map((w) => receiver.byPid.get(w.proc.pid ?? -1) ?? 0);
@@ -116,10 +120,10 @@ test('one API and three worker processes on one schema: a kill -9 of a worker lo
 
   const report =
     `published ${EVENTS} in ${publishedMs} ms; kill -9 of worker 1 after ${killed.distinct}/${EVENTS} events arrived; ` +
-    `all succeeded ${doneMs} ms after the kill; ${receiver.receipts} receipts, ${duplicates} duplicates (at most ${CONCURRENCY}); ` +
+    `all succeeded ${doneMs} ms after the kill; ${receiver.receipts} receipts, ${duplicates} duplicates (at most ${mostDuplicates}); ` +
     `requests per worker ${perWorker.join(' / ')}${existsSync('/proc/net/tcp') ? '' : ' (no /proc: not traced)'}`;
   t.diagnostic(report);
-  assert.ok(duplicates <= CONCURRENCY, `${duplicates} duplicates: more than the killed worker's ${CONCURRENCY} attempts in flight`);
+  assert.ok(duplicates <= mostDuplicates, `${duplicates} duplicates: more than the killed worker's ${CONCURRENCY} attempts in flight and ${CONCURRENCY} being recorded`);
 });
 
 /** The ids of deliveries with at least one `succeeded` log entry, read page by page. */
