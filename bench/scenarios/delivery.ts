@@ -1,8 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cpuMsOfPids, cpuWindow, mainThreadCpuMs, ownCpuMs, type CpuAccount } from '../lib/cpu.ts';
 import { startHerald, waitForSucceeded } from '../lib/processes.ts';
+import type { SqlCost } from '../lib/sql-costs.ts';
 
 export interface DeliveryOptions {
   url: string;
@@ -13,6 +14,8 @@ export interface DeliveryOptions {
   payload: unknown;
   /** Node flags for the Herald process, e.g. `--cpu-prof`. */
   nodeArgs?: string[];
+  /** Time every SQLite call of Herald's main thread (bench/lib/sql-costs.ts); a little slower. */
+  sqlCosts?: boolean;
 }
 
 export interface DeliveryResult {
@@ -24,6 +27,8 @@ export interface DeliveryResult {
   /** Herald's main thread (every SQLite write, the HTTP of publishing and sending): µs a delivery, and busy 0…1 of the run. */
   mainThreadUsPerDelivery: number;
   mainThreadBusy: number;
+  /** With `sqlCosts`: each statement's calls and time over the whole run (setup included, a few ms), most time first. */
+  sqlCosts?: SqlCost[];
 }
 
 /**
@@ -33,11 +38,14 @@ export interface DeliveryResult {
  */
 export async function deliveryThroughput(options: DeliveryOptions): Promise<DeliveryResult> {
   const dataDir = mkdtempSync(join(tmpdir(), 'herald-bench-'));
+  const costsFile = join(dataDir, 'sql-costs.json');
   const herald = await startHerald({
     HERALD_DATABASE_URL: join(dataDir, 'herald.db'),
     HERALD_CONCURRENCY: String(options.concurrency),
     HERALD_RETRY_SCHEDULE: '100ms', // a failure under load is retried at once, not in 5 minutes
-  }, options.nodeArgs);
+    ...(options.sqlCosts ? { HERALD_BENCH_SQL_COSTS: costsFile } : {}),
+  }, [...(options.nodeArgs ?? []), ...(options.sqlCosts ? ['--import', join(import.meta.dirname, '..', 'lib', 'sql-costs.ts')] : [])]);
+  let result: DeliveryResult | undefined;
   try {
     await herald.api('POST', '/v1/endpoints', { url: `${options.url}/hook` });
     const endCpu = cpuWindow({ herald: () => cpuMsOfPids([herald.pid]), receiver: () => cpuMsOfPids([options.receiverPid]), bench: ownCpuMs });
@@ -51,7 +59,7 @@ export async function deliveryThroughput(options: DeliveryOptions): Promise<Deli
     const elapsedMs = performance.now() - started;
     const mainMs = mainThreadCpuMs(herald.pid) - mainBefore;
     const cpu = endCpu();
-    return {
+    result = {
       perS: options.events / (elapsedMs / 1000),
       cpuUsPerDelivery: (cpu.partsMs.herald! * 1000) / options.events,
       cpu,
@@ -60,6 +68,9 @@ export async function deliveryThroughput(options: DeliveryOptions): Promise<Deli
     };
   } finally {
     await herald.stop();
+    // The costs are written when Herald exits.
+    if (result && existsSync(costsFile)) result.sqlCosts = JSON.parse(readFileSync(costsFile, 'utf8')) as SqlCost[];
     rmSync(dataDir, { recursive: true, force: true });
   }
+  return result!;
 }
