@@ -183,9 +183,6 @@ export class SqliteStorage implements Storage {
   async publishEvents(workspaceId: string, events: NewEvent[], idempotency: IdempotencyClaim | null, routesVersion?: number): Promise<PublishResult> {
     // Group commit: the publishes of one turn of the event loop share a COMMIT (each in its own savepoint).
     return this.#db.groupTransaction((): PublishResult => {
-      // In the same synchronous run as the COMMIT: no claim comes between. A flood's own publishes (to the
-      // endpoints the memo is about) leave it be; a savepoint undone later only makes the next claim look again.
-      this.#claimMemo.queued(events.flatMap(({ deliveries }) => deliveries.map((delivery) => delivery.endpointId)));
       if (routesVersion !== undefined && this.#endpointsVersion(workspaceId) !== routesVersion) return { kind: 'stale_routes' };
       if (idempotency) {
         const previous = this.#db.get('SELECT request_hash, response, created_at FROM idempotency_keys WHERE workspace_id = ? AND key = ?', [
@@ -198,6 +195,10 @@ export class SqliteStorage implements Storage {
       const tally = new RollupTally();
       for (const { event, deliveries } of events) this.#insertEvent(event, deliveries, tally);
       tally.write(this.#db);
+      // Told once the deliveries are written (a stale or replayed publish queues nothing), in the same
+      // synchronous run as the COMMIT: no claim comes between. A flood's own publishes (to the endpoints
+      // the memo is about) leave it be; a savepoint undone later only makes the next claim look again.
+      this.#claimMemo.queued(events.flatMap(({ deliveries }) => deliveries.map((delivery) => delivery.endpointId)));
       if (idempotency) {
         this.#db.run(
           `INSERT INTO idempotency_keys (workspace_id, key, request_hash, response, created_at) VALUES (?, ?, ?, ?, ?)
